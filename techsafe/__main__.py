@@ -1,0 +1,3 @@
+from techsafe.cli import main
+
+main()

@@ -1,0 +1,289 @@
+"""The case folder: raw artifacts, their index, the log, findings, manifest.
+
+Layout (DESIGN.md):
+
+    CASE/
+      case.json        id, created, operator, tool version, signature sources
+      log.jsonl        append-only: commands run, durations, errors
+      artifacts.jsonl  append-only index: one ArtifactRecord per stored artifact
+      artifacts/<source>/...   raw outputs exactly as received
+      findings.json    schema-versioned Analysis
+      manifest.sha256  `sha256sum -c` compatible, every file above
+
+Every whole-file write is atomic (temp file, fsync, rename) so that a scan
+killed at any moment leaves a case that can still be opened and analyzed.
+Append-only files tolerate a torn last line for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from techsafe import __version__
+from techsafe.model import Analysis, ArtifactRecord
+
+CASE_SCHEMA = "techsafe.case/1"
+_SAFE_COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
+MANIFEST = "manifest.sha256"
+MANIFEST_SIG = "manifest.sig"
+
+
+class CaseError(Exception):
+    """A case folder that cannot be used, with a one-line reason."""
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def safe_component(name: str) -> str:
+    """A path component from untrusted text (package names come from the device).
+
+    Names that are plain stay readable; anything else becomes a hash so it can
+    never climb out of the case or collide with our own files.
+    """
+    if _SAFE_COMPONENT.match(name) and name not in (".", ".."):
+        return name
+    return "x-" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.name[:40])
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _append_line(path: Path, obj: dict[str, Any]) -> None:
+    line = (json.dumps(obj, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.exists():
+        return
+    for raw in path.read_bytes().splitlines():
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            continue  # a torn last line after a crash
+        if isinstance(obj, dict):
+            yield obj
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Case:
+    root: Path
+
+    # ---- creation -----------------------------------------------------
+    @classmethod
+    def create(cls, root: Path | None = None, operator: str | None = None, parent: Path = Path("cases")) -> "Case":
+        if root is None:
+            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+            root = parent / f"case-{stamp}-{secrets.token_hex(2)}"
+        root = Path(root)
+        if root.exists() and any(root.iterdir()):
+            if (root / "case.json").exists():
+                return cls.open(root)
+            raise CaseError(f"{root}: folder exists and is not a techsafe case; choose another --case")
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(root, 0o700)  # survivors' data: readable by the operator only
+        case = cls(root)
+        info = {
+            "schema": CASE_SCHEMA,
+            "case_id": root.name,
+            "created": utc_now(),
+            "operator": operator if operator is not None else _operator(),
+            "tool_version": __version__,
+            "signature_sources": [],
+        }
+        atomic_write(root / "case.json", _dumps(info))
+        return case
+
+    @classmethod
+    def open(cls, root: Path) -> "Case":
+        root = Path(root)
+        info_path = root / "case.json"
+        if not info_path.is_file():
+            raise CaseError(f"{root}: not a techsafe case folder (no case.json)")
+        try:
+            info = json.loads(info_path.read_text("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CaseError(f"{info_path}: not valid JSON ({exc})") from None
+        if not isinstance(info, dict) or info.get("schema") != CASE_SCHEMA:
+            raise CaseError(f"{info_path}: unknown case schema {info.get('schema') if isinstance(info, dict) else None!r}")
+        return cls(root)
+
+    @staticmethod
+    def is_case(path: Path) -> bool:
+        return (Path(path) / "case.json").is_file()
+
+    # ---- case.json ----------------------------------------------------
+    @property
+    def info(self) -> dict[str, Any]:
+        return json.loads((self.root / "case.json").read_text("utf-8"))
+
+    def update_info(self, **changes: Any) -> None:
+        info = self.info
+        info.update(changes)
+        atomic_write(self.root / "case.json", _dumps(info))
+
+    # ---- artifacts ----------------------------------------------------
+    def add_artifact(
+        self,
+        source: str,
+        name: str,
+        data: bytes,
+        *,
+        command: str,
+        started: str | None = None,
+        duration_s: float = 0.0,
+        exit_status: int | None = None,
+        error: str = "",
+        complete: bool = True,
+        meta: dict[str, Any] | None = None,
+    ) -> ArtifactRecord:
+        """Store raw bytes under artifacts/<source>/<name>; `name` may hold '/'
+        separators, each component is made safe."""
+        parts = [safe_component(source)] + [safe_component(p) for p in name.split("/") if p]
+        rel = Path("artifacts", *parts)
+        atomic_write(self.root / rel, data)
+        record = ArtifactRecord(
+            path=rel.as_posix(),
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            source=source,
+            command=command,
+            started=started or utc_now(),
+            duration_s=duration_s,
+            exit_status=exit_status,
+            error=error,
+            complete=complete,
+            meta=dict(meta or {}),
+        )
+        _append_line(self.root / "artifacts.jsonl", record.to_json())
+        return record
+
+    def artifacts(self, source: str | None = None) -> list[ArtifactRecord]:
+        """Latest record per path, in the order first stored."""
+        latest: dict[str, ArtifactRecord] = {}
+        for obj in _read_jsonl(self.root / "artifacts.jsonl"):
+            try:
+                rec = ArtifactRecord.from_json(obj)
+            except (KeyError, TypeError, ValueError):
+                continue
+            if not (self.root / rec.path).is_file():
+                continue
+            latest[rec.path] = rec
+        return [r for r in latest.values() if source is None or r.source == source]
+
+    def read_artifact(self, rel: str) -> bytes:
+        path = (self.root / rel).resolve()
+        if self.root.resolve() not in path.parents:
+            raise CaseError(f"{rel}: artifact path leaves the case folder")
+        return path.read_bytes()
+
+    # ---- log ----------------------------------------------------------
+    def log(self, event: str, **fields: Any) -> None:
+        """Append to log.jsonl. Callers pass no personal data (DESIGN.md)."""
+        _append_line(self.root / "log.jsonl", {"time": utc_now(), "event": event, **fields})
+
+    def log_entries(self) -> list[dict[str, Any]]:
+        return list(_read_jsonl(self.root / "log.jsonl"))
+
+    # ---- findings -----------------------------------------------------
+    def write_findings(self, analysis: Analysis) -> None:
+        atomic_write(self.root / "findings.json", _dumps(analysis.to_json()))
+
+    def read_findings(self) -> Analysis | None:
+        path = self.root / "findings.json"
+        if not path.exists():
+            return None
+        try:
+            return Analysis.from_json(json.loads(path.read_text("utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CaseError(f"{path}: unreadable findings ({exc})") from None
+
+    # ---- manifest -----------------------------------------------------
+    def files(self) -> list[str]:
+        """Every file the manifest covers, sorted, relative to the case."""
+        out = []
+        for path in self.root.rglob("*"):
+            rel = path.relative_to(self.root).as_posix()
+            if path.is_symlink() or not path.is_file():
+                continue
+            if rel in (MANIFEST, MANIFEST_SIG) or path.name.startswith(".tmp-"):
+                continue
+            out.append(rel)
+        return sorted(out)
+
+    def write_manifest(self) -> Path:
+        lines = [f"{sha256_file(self.root / rel)}  {rel}\n" for rel in self.files()]
+        path = self.root / MANIFEST
+        atomic_write(path, "".join(lines).encode("utf-8"))
+        return path
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+def _dumps(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def iter_records(records: Iterable[ArtifactRecord], prefix: str) -> Iterator[ArtifactRecord]:
+    for rec in records:
+        if rec.path.startswith(prefix):
+            yield rec

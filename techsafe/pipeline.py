@@ -1,0 +1,95 @@
+"""acquire -> artifacts -> analyze -> findings, wired once for every scanner.
+
+Each platform package (techsafe/scanners/<platform>/) provides:
+
+  sources.py   detect(path) -> str | None   what the offline input is, or None
+               ingest(path, case) -> None    store it byte-for-byte as artifacts
+  analyze.py   analyze(case, indicators) -> Analysis   pure: artifacts -> findings
+
+`techsafe analyze PATH` asks each platform's detect() in turn; a live scan
+stores artifacts itself and then calls the same analyze().
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from techsafe.model import Analysis, NotChecked, sort_findings
+
+if TYPE_CHECKING:
+    from techsafe.case import Case
+    from techsafe.signatures import IndicatorSet
+
+# Order matters for detection: the most specific formats first.
+PLATFORMS: tuple[str, ...] = ("android", "ios", "trackers", "network")
+
+
+class InputError(Exception):
+    """A one-line, user-facing reason why an input cannot be read."""
+
+
+def _module(platform: str, name: str):
+    try:
+        return importlib.import_module(f"techsafe.scanners.{platform}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"techsafe.scanners.{platform}.{name}":
+            return None
+        raise
+
+
+def detect(path: Path) -> tuple[str, str] | None:
+    """(platform, description) of an offline input, or None."""
+    for platform in PLATFORMS:
+        mod = _module(platform, "sources")
+        if mod is None:
+            continue
+        what = mod.detect(path)
+        if what:
+            return platform, what
+    return None
+
+
+def ingest(path: Path, case: "Case") -> tuple[str, str]:
+    found = detect(path)
+    if found is None:
+        raise InputError(
+            f"{path}: not a format techsafe reads (expected a case folder, an androidqf folder or zip, "
+            "a dumpsys text dump, a bugreport, an iPhone backup, a pcap/pcapng/btsnoop capture)"
+        )
+    platform, what = found
+    _module(platform, "sources").ingest(path, case)
+    case.log("ingest", platform=platform, input=what)
+    return found
+
+
+def analyze_case(case: "Case", indicators: "IndicatorSet") -> Analysis:
+    """Run every platform analyzer that has artifacts in the case and merge."""
+    sources = {rec.source for rec in case.artifacts()}
+    parts: list[Analysis] = []
+    for platform in PLATFORMS:
+        if platform not in sources:
+            continue
+        mod = _module(platform, "analyze")
+        if mod is None:
+            parts.append(Analysis((), (NotChecked(platform, "this version cannot analyze these artifacts"),)))
+            continue
+        parts.append(mod.analyze(case, indicators))
+    merged = merge(parts)
+    if not sources:
+        merged = merge([merged, Analysis((), (NotChecked("case", "the case holds no artifacts yet"),))])
+    return merged
+
+
+def merge(parts: list[Analysis]) -> Analysis:
+    device: dict[str, str] = {}
+    for p in parts:
+        device.update(dict(p.device))
+    return Analysis(
+        findings=sort_findings(f for p in parts for f in p.findings),
+        not_checked=tuple(n for p in parts for n in p.not_checked),
+        device=tuple(device.items()),
+        timeline=tuple(sorted((t for p in parts for t in p.timeline), key=lambda t: (t.time, t.subject))),
+        checked=tuple(dict.fromkeys(c for p in parts for c in p.checked)),
+    )
