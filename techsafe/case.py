@@ -212,6 +212,43 @@ class Case:
         _append_line(self.root / "artifacts.jsonl", record.to_json())
         return record
 
+    def add_artifact_file(
+        self, source: str, name: str, src: Path, *, command: str, meta: dict[str, Any] | None = None
+    ) -> ArtifactRecord:
+        """Like add_artifact, but copies a file in blocks: captures can be larger
+        than memory (added by the network scanner for pcaps)."""
+        parts = [safe_component(source)] + [safe_component(p) for p in name.split("/") if p]
+        rel = Path("artifacts", *parts)
+        dest = self.root / rel
+        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        started = utc_now()
+        h = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=dest.name[:40])
+        try:
+            with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+                for block in iter(lambda: inp.read(1 << 20), b""):
+                    h.update(block)
+                    size += len(block)
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, dest)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        _fsync_dir(dest.parent)
+        record = ArtifactRecord(
+            path=rel.as_posix(), sha256=h.hexdigest(), size=size, source=source, command=command,
+            started=started, duration_s=0.0, meta=dict(meta or {}),
+        )
+        _append_line(self.root / "artifacts.jsonl", record.to_json())
+        return record
+
     def artifacts(self, source: str | None = None) -> list[ArtifactRecord]:
         """Latest record per path, in the order first stored."""
         latest: dict[str, ArtifactRecord] = {}

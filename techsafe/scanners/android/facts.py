@@ -56,6 +56,10 @@ class AccessibilityState:
     enabled: tuple[tuple[int, tuple[str, ...]], ...]  # (user id, enabled components)
     bound: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (user id, bound components)
     layout: str = ""  # which output format was recognised
+    # AOSP prints bound services by label only ("Service[label=TalkBack, ...]"):
+    # (user id, labels); labels are app-controlled text, for display only.
+    bound_labels: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    crashed: tuple[tuple[int, tuple[str, ...]], ...] = ()  # enabled but died: still enabled
 
     def enabled_components(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}
@@ -90,6 +94,7 @@ class AndroidUser:
 class Account:
     name: str  # personal data: stays in the case folder, never in logs
     type: str
+    user: int | None = None  # Android user the account belongs to, when the dump said
 
 
 def package_of(component: str) -> str:

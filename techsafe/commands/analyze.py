@@ -1,0 +1,50 @@
+"""`techsafe analyze PATH`: the same checks on saved or offline data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from techsafe.commands.common import fail, new_case, show
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--case", "case_dir", type=click.Path(path_type=Path),
+              help="Case folder to store the input in (default: a new folder under ./cases/).")
+@click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+def analyze(path: Path, case_dir: Path | None, as_json: bool) -> None:
+    """Analyze PATH: a case folder (re-analyzed with today's signatures), an androidqf
+    folder or zip, a dumpsys text dump, a bugreport, an iPhone backup, or a capture."""
+    from techsafe import pipeline
+    from techsafe.case import Case, CaseError
+    from techsafe.workflow import analyze_and_seal, feed_warning, load_indicators
+
+    if not path.exists():
+        fail(f"{path}: no such file or folder")
+    try:
+        if Case.is_case(path):
+            case = Case.open(path)
+            case.log("reanalyze")
+        else:
+            found = pipeline.detect(path)
+            if found is None:
+                fail(
+                    f"{path}: not a format techsafe reads (expected a case folder, an androidqf folder or zip, a dumpsys "
+                    "text dump, a bugreport, an iPhone backup, or a pcap/pcapng/btsnoop capture)"
+                )
+            case = new_case(case_dir, "case")
+            try:
+                pipeline.ingest(path, case)
+            except pipeline.InputError as exc:
+                case.log("ingest.error", error=str(exc)[:300])
+                fail(str(exc))
+        indicators = load_indicators()
+        analysis = analyze_and_seal(case, indicators)
+    except (CaseError, pipeline.InputError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.filename or path}: {exc.strerror or exc}")
+    warnings = [w for w in (feed_warning(indicators),) if w]
+    show(analysis, case, as_json=as_json, warnings=warnings)

@@ -1,0 +1,71 @@
+"""`techsafe report CASE`: write the evidence report in one format."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from techsafe.report.render import EXTENSIONS, FORMATS
+
+
+@click.command("report")
+@click.argument("case_path", metavar="CASE", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
+@click.option("--redact", is_flag=True, help="Replace phone numbers, e-mails, IMEI/serial/ICCID, accounts and Wi-Fi names.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Output file ('-' for standard output). Default: CASE/reports/."
+)
+def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None:
+    """Write the evidence report of CASE (HTML, Markdown, JSON or the timeline as CSV)."""
+    from techsafe.case import Case, CaseError, atomic_write
+    from techsafe.report.content import ReportError, build_report
+    from techsafe.report.render import render
+    from techsafe.report.sign import SigningError, seal_case, verify_case
+
+    try:
+        case = Case.open(case_path)
+    except CaseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    # Verify before anything is written: re-sealing must never bless a case
+    # that was changed after it was sealed.
+    check = verify_case(case.root)
+    if not check.sealed:
+        integrity = {"status": "not sealed yet", "problems": []}
+    elif check.ok:
+        integrity = {"status": f"passed ({check.files_checked} files match the signed manifest)", "problems": []}
+    else:
+        integrity = {"status": "failed", "problems": [p.message for p in check.problems]}
+
+    try:
+        content = build_report(case, integrity=integrity)
+    except (ReportError, SigningError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if redact:
+        from techsafe.report.redact import redact_report
+
+        content = redact_report(content)
+    text = render(content, fmt)
+
+    if output is not None and str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        suffix = "-redacted" if redact else ""
+        target = output or case.root / "reports" / f"report{suffix}.{EXTENSIONS[fmt]}"
+        try:
+            atomic_write(target, text.encode("utf-8"))
+        except OSError as exc:
+            raise click.ClickException(f"{target}: cannot write the report ({exc.strerror})") from None
+        inside = case.root.resolve() in target.resolve().parents
+        if inside and integrity["status"] != "failed":
+            seal_case(case)  # the report joins the signed manifest
+        click.echo(f"Report written to {target}")
+    if integrity["status"] == "failed":
+        click.echo(
+            f"Warning: {case.root} failed its integrity check ({len(check.problems)} problem(s)); "
+            "the report says so. Run `techsafe case verify` for details.",
+            err=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,153 @@
+"""The report as Markdown: the same sections, in the same order, as the HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from techsafe.playbooks import Playbook, md_escape, render_markdown as render_playbook_markdown
+
+e = md_escape
+
+
+def render_markdown(content: dict[str, Any]) -> str:
+    out: list[str] = []
+    add = out.append
+    summary = content["summary"]
+    add("# techsafe evidence report")
+    add("")
+    if content.get("redacted"):
+        add("*Redacted copy: personal values are replaced by tokens such as [email-1].*")
+        add("")
+    add(f"## Summary: {e(summary['headline'])}")
+    add("")
+    for line in summary["lines"]:
+        add(f"- {e(line)}")
+    add("")
+    add("| Severity | Count | Meaning |")
+    add("|---|---|---|")
+    from techsafe.report.content import SEVERITY_MEANING
+
+    for sev, count in summary["counts"].items():
+        add(f"| {sev} | {count} | {e(SEVERITY_MEANING.get(sev, ''))} |")
+    add("")
+    _integrity(content, add)
+
+    add("## Findings")
+    add("")
+    if not content["findings"]:
+        add("No findings in the areas that were checked.")
+        add("")
+    for f in content["findings"]:
+        add(f"### {f['number']}. [{f['severity'].upper()}] {e(f['title'])}")
+        add("")
+        add(f"- **What it means:** {e(f['meaning'])}")
+        add(f"- **About:** {e(f['subject'])}")
+        add(f"- **Kind:** {e(f['kind'])}")
+        ind = f.get("indicator")
+        if ind:
+            add(
+                f"- **Matched indicator:** {e(ind['entry'])} ({e(ind['field'])} {e(ind['value'])}) "
+                f"from {e(ind['source'])} version {e(ind['version'])}"
+            )
+        for fact in f["facts"]:
+            add(f"- **{e(fact['name'])}:** {e(fact['value'])}")
+        add("- **Evidence:**")
+        if not f["evidence"]:
+            add("  - (none recorded)")
+        for ev in f["evidence"]:
+            where = e(ev["artifact"]) + (f", line {ev['line']}" if ev.get("line") else "")
+            excerpt = f": {e(ev['excerpt'])}" if ev.get("excerpt") else ""
+            add(f"  - {where}{excerpt}")
+        note = " (no guide for this exact finding yet; this is the nearest one)" if f.get("playbook_is_fallback") else ""
+        add(f"- **What to do:** see the guide \"{e(f['playbook_title'])}\" below{note}.")
+        add("")
+
+    add("## Device")
+    add("")
+    if content["device"]:
+        add("| Fact | Value |")
+        add("|---|---|")
+        for d in content["device"]:
+            add(f"| {e(d['name'])} | {e(d['value'])} |")
+    else:
+        add("No device facts were recorded.")
+    add("")
+
+    add("## Timeline")
+    add("")
+    if content["timeline"]:
+        add("| Time | Event | Subject | Detail |")
+        add("|---|---|---|---|")
+        for t in content["timeline"]:
+            add(f"| {e(t['time'])} | {e(t['event'])} | {e(t['subject'])} | {e(t['detail'])} |")
+    else:
+        add("No dated events were found.")
+    add("")
+
+    add("## What was checked")
+    add("")
+    for area in content["checked"] or ["(nothing was fully checked)"]:
+        add(f"- {e(area)}")
+    add("")
+    add("## What could not be checked")
+    add("")
+    if not content["not_checked"]:
+        add("- Every area this version knows about was checked.")
+    for n in content["not_checked"]:
+        art = f" ({e(n['artifact'])})" if n.get("artifact") else ""
+        add(f"- **{e(n['area'])}:** {e(n['reason'])}{art}")
+    add("")
+
+    _about(content, add)
+
+    add("## Guides")
+    add("")
+    for pb in content["playbooks"].values():
+        add(render_playbook_markdown(Playbook.from_json(pb), heading_level=3))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _integrity(content: dict[str, Any], add) -> None:
+    integ = content["integrity"]
+    if integ.get("status") == "failed":
+        add("**Warning: this case failed its integrity check before this report was written:**")
+        add("")
+        for p in integ.get("problems", ()):
+            add(f"- {e(p)}")
+        add("")
+
+
+def _about(content: dict[str, Any], add) -> None:
+    case, gen, signing = content["case"], content["generated"], content["signing"]
+    add("## About this report")
+    add("")
+    add(f"- **Case:** {e(case['case_id'])}")
+    add(f"- **Case created:** {e(case['created']['utc'])} ({e(case['created']['local'])} local)")
+    add(f"- **Operator:** {e(case['operator'])}")
+    add(f"- **Report written:** {e(gen['utc'])} ({e(gen['local'])} local)")
+    add(f"- **Tool:** techsafe {e(gen['tool_version'])} (case made with {e(case['tool_version'])})")
+    add(f"- **Integrity check:** {e(content['integrity'].get('status', ''))}")
+    add(f"- **Signing public key:** `{signing['public_key']}`")
+    add(f"- **Key fingerprint:** {e(signing['fingerprint'])}")
+    add("")
+    add("### Signature sources")
+    add("")
+    if content["signature_sources"]:
+        add("| Source | Version | Entries | SHA-256 |")
+        add("|---|---|---|---|")
+        for s in content["signature_sources"]:
+            add(f"| {e(s['name'])} | {e(s['version'])} | {e(s['entries'])} | {e(s['sha256'])} |")
+    else:
+        add("No indicator feeds were recorded for this case.")
+    add("")
+    add("### Artifacts")
+    add("")
+    if content["artifacts"]:
+        add("| File | SHA-256 | Command | Collected (UTC) | Complete |")
+        add("|---|---|---|---|---|")
+        for a in content["artifacts"]:
+            done = "yes" if a["complete"] else f"no: {e(a['error'])}"
+            add(f"| {e(a['path'])} | {e(a['sha256'])} | {e(a['command'])} | {e(a['started'])} | {done} |")
+    else:
+        add("No artifacts are stored in this case.")
+    add("")

@@ -1,0 +1,186 @@
+"""--redact: replace personal values in a report with stable tokens.
+
+Phone numbers, e-mail addresses, IMEI/serial/ICCID, account names, Wi-Fi
+names and device names become tokens such as [email-1]. The same value gets
+the same token everywhere, and because every format is rendered from one
+redacted report value, HTML, Markdown, JSON and CSV agree token for token.
+
+Values are found three ways: by the name of the fact that holds them
+(facts named ssid, imei, account...), by the shape of the raw lines they sit
+in (`Account {name=...}`, `SSID: "..."`, `[ro.serialno]: [...]`), and by
+their own shape (e-mail, IMEI with a valid Luhn digit, ICCID, phone number).
+It errs towards redacting too much: a long number that looks like a phone
+number is redacted even if it was not one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Keys whose values are never personal and must stay exact (hashes, times, keys).
+_KEEP_KEYS = frozenset(
+    {
+        "sha256", "public_key", "fingerprint", "signer", "time", "started", "created", "utc", "local",
+        "size", "duration_s", "schema", "tool_version", "severity", "kind", "playbook", "playbook_id",
+        "number", "exit_status", "timezone",
+    }
+)  # fmt: skip
+_SKIP_SECTIONS = frozenset({"playbooks"})  # our own text, nothing personal
+
+# Fact names that hold personal values -> token category.
+_NAMED = (
+    (re.compile(r"e-?mail", re.I), "email"),
+    (re.compile(r"phone|msisdn|line1|caller", re.I), "phone"),
+    (re.compile(r"imei|meid", re.I), "imei"),
+    (re.compile(r"iccid|sim.?serial", re.I), "iccid"),
+    (re.compile(r"serial", re.I), "serial"),
+    (re.compile(r"account|apple.?id|user.?name|owner", re.I), "account"),
+    (re.compile(r"ssid|wi-?fi|wlan|network.?name", re.I), "wifi"),
+    (re.compile(r"device.?name|bluetooth.?name|hostname", re.I), "device-name"),
+)
+
+# Values recognised by the raw line around them (dumpsys, getprop, plist text).
+_CONTEXT = (
+    (re.compile(r"Account\s*\{\s*name=([^,}\n]+)"), "account"),
+    (re.compile(r"\b(?:SSID|ssid|wifi_ssid|WifiSsid)\b\s*[:=]\s*\"([^\"\n]+)\""), "wifi"),
+    (re.compile(r"\b(?:SSID|ssid)\b\s*[:=]\s*([^\s\",;}\]]+)"), "wifi"),
+    (re.compile(r"\[(?:ro\.serialno|ro\.boot\.serialno|ril\.serialnumber|sys\.serialnumber)\]:\s*\[([^\]\n]+)\]"), "serial"),
+    (re.compile(r"\[(?:persist\.sys\.device_name|net\.hostname|ro\.product\.device_name)\]:\s*\[([^\]\n]+)\]"), "device-name"),
+    (re.compile(r"\b(?:SerialNumber|serial_number|serialno)\b\s*[:=]\s*\"?([A-Za-z0-9]{6,})"), "serial"),
+    (re.compile(r"\b(?:DeviceName|device_name)\b\s*[:=]\s*\"([^\"\n]+)\""), "device-name"),
+)
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_ICCID = re.compile(r"(?<![\w])89\d{17,18}[Ff]?(?![\w])")
+_IMEI_PLAIN = re.compile(r"(?<![\w])\d{15}(?![\w])")
+_IMEI_GROUPED = re.compile(r"(?<![\w-])\d{2}[ -]\d{6}[ -]\d{6}[ -]\d(?![\w-])")
+_PHONE = re.compile(r"(?<![\w.:/+])(\+?\(?\d[\d ()\-]{5,20}\d)(?![\w.:/])")
+_DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{2}-\d{2}-\d{4}")
+_TOKEN = re.compile(r"^\[[a-z-]+-\d+\]$")
+_MIN_SUBSTRING = 4  # shorter values are replaced only where they are the whole field
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._tokens: dict[str, str] = {}
+        self._counts: dict[str, int] = {}
+
+    def token(self, category: str, value: str) -> str:
+        value = value.strip()
+        if value in self._tokens:
+            return self._tokens[value]
+        self._counts[category] = self._counts.get(category, 0) + 1
+        tok = f"[{category}-{self._counts[category]}]"
+        self._tokens[value] = tok
+        return tok
+
+    @property
+    def replaced(self) -> dict[str, str]:
+        """value -> token (kept in memory only; never written anywhere)."""
+        return dict(self._tokens)
+
+    # -- pass 1: learn values from names and context --------------------------
+    def learn(self, obj: Any, key: str = "") -> None:
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k in _SKIP_SECTIONS or k in _KEEP_KEYS:
+                    continue
+                self.learn(v, str(k))
+            # {"name": "imei", "value": "..."} pairs (device facts, finding facts)
+            name = obj.get("name")
+            if isinstance(name, str) and isinstance(obj.get("value"), str):
+                self._learn_named(name, obj["value"])
+        elif isinstance(obj, list):
+            for item in obj:
+                self.learn(item, key)
+        elif isinstance(obj, str):
+            self._learn_named(key, obj)
+            for pattern, category in _CONTEXT:
+                for m in pattern.finditer(obj):
+                    value = m.group(1).strip()
+                    if value and not _TOKEN.match(value):
+                        self.token(category, value)
+
+    def _learn_named(self, name: str, value: str) -> None:
+        if not value.strip() or name in ("name", "value", ""):
+            return
+        for pattern, category in _NAMED:
+            if pattern.search(name):
+                # "a@x.com (com.google), bob (com.whatsapp)": one token per item
+                for part in re.split(r",\s+", value):
+                    part = re.sub(r"\s*\([^()]*\)$", "", part).strip()
+                    if part and not _TOKEN.match(part):
+                        self.token("email" if _EMAIL.fullmatch(part) else category, part)
+                return
+
+    # -- pass 2: replace ------------------------------------------------------
+    def apply(self, obj: Any, key: str = "") -> Any:
+        if isinstance(obj, dict):
+            return {
+                k: (v if (k in _SKIP_SECTIONS or k in _KEEP_KEYS) else self.apply(v, str(k))) for k, v in obj.items()
+            }
+        if isinstance(obj, list):
+            return [self.apply(item, key) for item in obj]
+        if isinstance(obj, str):
+            return self.text(obj)
+        return obj
+
+    def text(self, text: str) -> str:
+        stripped = text.strip()
+        if stripped in self._tokens:
+            return self._tokens[stripped]
+        for value in sorted(self._tokens, key=len, reverse=True):
+            if len(value) >= _MIN_SUBSTRING and value in text:
+                text = text.replace(value, self._tokens[value])
+        text = _EMAIL.sub(lambda m: self.token("email", m.group(0)), text)
+        text = _ICCID.sub(lambda m: self.token("iccid", m.group(0)), text)
+        text = _IMEI_GROUPED.sub(lambda m: self.token("imei", m.group(0)), text)
+        text = _IMEI_PLAIN.sub(lambda m: self.token("imei", m.group(0)) if _luhn_ok(m.group(0)) else m.group(0), text)
+        text = _PHONE.sub(self._phone, text)
+        return text
+
+    def _phone(self, m: re.Match) -> str:
+        candidate = m.group(1).strip(" -")
+        if _looks_like_phone(candidate):
+            return m.group(0).replace(candidate, self.token("phone", candidate))
+        return m.group(0)
+
+
+def _looks_like_phone(candidate: str) -> bool:
+    digits = re.sub(r"\D", "", candidate)
+    if not 7 <= len(digits) <= 15 or candidate.count("(") != candidate.count(")"):
+        return False
+    if candidate.startswith("+"):
+        return True
+    if _DATE_LIKE.match(candidate):
+        return False
+    if "(" in candidate or "-" in candidate:
+        return True
+    # Bare digit runs: long enough to be a number, but not a Unix time in s or ms.
+    if len(digits) < 10 or candidate.count(" ") > 3:
+        return False
+    if digits[0] == "1" and len(digits) in (10, 13):
+        return False
+    return True
+
+
+def _luhn_ok(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def redact_report(content: dict[str, Any]) -> dict[str, Any]:
+    """The same report with personal values replaced by consistent tokens."""
+    redactor = Redactor()
+    redactor.learn(content)
+    out = redactor.apply(content)
+    out["redacted"] = True
+    return out

@@ -1,0 +1,8 @@
+"""Android checks: each a small function registered once with @check.
+
+Severities follow the DESIGN.md rubric. Titles are one sentence a caseworker
+can read aloud; the playbook (same id as the kind) says what to do. Importing
+this package registers every check module below.
+"""
+
+from techsafe.scanners.android.checks import apps, capabilities, settings  # noqa: F401

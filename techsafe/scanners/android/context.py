@@ -1,0 +1,256 @@
+"""Lazily parsed facts about one Android phone, shared by every check.
+
+Each property parses its input once. Missing or unparseable input raises
+checks.Unavailable with a plain reason, so the runner shows the area as
+"not checked" instead of reporting nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from techsafe.checks import Unavailable
+from techsafe.model import Evidence
+from techsafe.scanners.android.facts import (
+    AccessibilityState,
+    Account,
+    AndroidUser,
+    DevicePolicyState,
+    PackageInfo,
+    ParseError,
+)
+from techsafe.scanners.android.inputs import TextInput
+
+if TYPE_CHECKING:
+    from techsafe.signatures import IndicatorSet
+
+# Installers that are app stores with review; anything else (none, the
+# package installer UI, adb, a browser, another app) is "not from a store".
+KNOWN_STORES: Mapping[str, str] = {
+    "com.android.vending": "Google Play Store",
+    "com.google.android.feedback": "Google Play Store",
+    "com.sec.android.app.samsungapps": "Samsung Galaxy Store",
+    "com.amazon.venezia": "Amazon Appstore",
+    "com.huawei.appmarket": "Huawei AppGallery",
+    "com.xiaomi.market": "Xiaomi GetApps",
+    "com.xiaomi.mipicks": "Xiaomi GetApps",
+    "com.heytap.market": "OPPO App Market",
+    "com.oppo.market": "OPPO App Market",
+    "com.bbk.appstore": "vivo App Store",
+    "com.hihonor.appmarket": "HONOR App Market",
+    "org.fdroid.fdroid": "F-Droid",
+}
+
+INSTALLER_NAMES: Mapping[str, str] = {
+    "": "no store (installed from a file, or preinstalled)",
+    "com.google.android.packageinstaller": "an APK file opened on the phone",
+    "com.android.packageinstaller": "an APK file opened on the phone",
+    "com.android.shell": "a computer over USB (adb)",
+    **KNOWN_STORES,
+}
+
+SYSTEM_PATH_PREFIXES = ("/system/", "/product/", "/vendor/", "/system_ext/", "/apex/", "/odm/", "/oem/")
+
+DESCRIPTIONS: Mapping[str, str] = {
+    "getprop": "device properties",
+    "packages": "the list of installed apps",
+    "packages_system": "the list of system apps",
+    "dumpsys_package": "app details (dumpsys package)",
+    "dumpsys_accessibility": "accessibility services (dumpsys accessibility)",
+    "dumpsys_device_policy": "device admins and owners (dumpsys device_policy)",
+    "settings_secure": "secure settings",
+    "settings_global": "global settings",
+    "settings_system": "system settings",
+    "users": "users and work profiles",
+    "dumpsys_account": "accounts (dumpsys account)",
+    "androidqf_packages": "androidqf packages.json",
+}
+
+
+def describe_installer(installer: str | None) -> str:
+    if installer is None:
+        return "unknown"
+    return INSTALLER_NAMES.get(installer, installer)
+
+
+class AndroidContext:
+    def __init__(self, inputs: Mapping[str, TextInput], indicators: "IndicatorSet") -> None:
+        self.inputs = inputs
+        self.indicators = indicators
+        self._cache: dict[str, Any] = {}
+
+    # ---- generic --------------------------------------------------------
+    def input(self, key: str) -> TextInput:
+        item = self.inputs.get(key)
+        if item is None:
+            raise Unavailable(f"{DESCRIPTIONS.get(key, key)} could not be read from the phone")
+        return item
+
+    def parsed(self, key: str, parser: Callable[[str], Any]) -> Any:
+        if key in self._cache:
+            result = self._cache[key]
+        else:
+            item = self.input(key)
+            try:
+                result = parser(item.text)
+            except ParseError as exc:
+                result = Unavailable(f"{DESCRIPTIONS.get(key, key)} was not understood ({exc})", item.artifact)
+            except Exception as exc:  # hostile input: report, never crash
+                result = Unavailable(
+                    f"{DESCRIPTIONS.get(key, key)} could not be parsed ({type(exc).__name__})", item.artifact
+                )
+            self._cache[key] = result
+        if isinstance(result, Unavailable):
+            raise result
+        return result
+
+    def optional(self, key: str, parser: Callable[[str], Any]) -> Any:
+        try:
+            return self.parsed(key, parser)
+        except Unavailable:
+            return None
+
+    # ---- facts ----------------------------------------------------------
+    @cached_property
+    def props(self) -> dict[str, str]:
+        from techsafe.scanners.android.parsers.getprop import parse_getprop
+
+        return self.parsed("getprop", parse_getprop)
+
+    def settings(self, namespace: str) -> dict[str, str]:
+        from techsafe.scanners.android.parsers.settings import parse_settings
+
+        return self.parsed(f"settings_{namespace}", parse_settings)
+
+    def setting(self, key: str, namespaces: tuple[str, ...] = ("global", "secure", "system")) -> tuple[str, str] | None:
+        """(namespace, value) of the first namespace that has the key. Raises
+        Unavailable only when none of the namespaces could be read."""
+        readable = 0
+        last: Unavailable | None = None
+        for ns in namespaces:
+            try:
+                values = self.settings(ns)
+            except Unavailable as exc:
+                last = exc
+                continue
+            readable += 1
+            if key in values:
+                return ns, values[key]
+        if readable == 0 and last is not None:
+            raise last
+        return None
+
+    def setting_evidence(self, namespace: str, key: str) -> Evidence:
+        return self.input(f"settings_{namespace}").evidence(f"{key}=")
+
+    @cached_property
+    def packages(self) -> dict[str, PackageInfo]:
+        """Every app any source reports, merged (dumpsys details win)."""
+        from techsafe.scanners.android.parsers.androidqf import parse_androidqf_packages
+        from techsafe.scanners.android.parsers.dumpsys_package import parse_dumpsys_package
+        from techsafe.scanners.android.parsers.package_list import parse_package_list, parse_package_names
+
+        sources: list[tuple[PackageInfo, ...]] = []
+        reasons: list[str] = []
+        for key, parser in (
+            ("dumpsys_package", parse_dumpsys_package),
+            ("packages", parse_package_list),
+            ("androidqf_packages", parse_androidqf_packages),
+        ):
+            try:
+                sources.append(self.parsed(key, parser))
+            except Unavailable as exc:
+                reasons.append(exc.reason)
+        if not sources:
+            raise Unavailable("; ".join(reasons) or "no list of apps")
+        merged: dict[str, PackageInfo] = {}
+        for source in sources:
+            for pkg in source:
+                merged[pkg.name] = _merge(merged[pkg.name], pkg) if pkg.name in merged else pkg
+        system_names = self.optional("packages_system", parse_package_names) or frozenset()
+        for name, pkg in merged.items():
+            if pkg.system is None:
+                if name in system_names or pkg.apk_path.startswith(SYSTEM_PATH_PREFIXES):
+                    merged[name] = dataclasses.replace(pkg, system=True)
+                elif system_names:
+                    merged[name] = dataclasses.replace(pkg, system=False)
+        return merged
+
+    def is_system(self, package: str) -> bool:
+        """Unknown apps count as not system: a hidden app must not pass as one."""
+        pkg = self.packages.get(package) if self._has_packages() else None
+        return bool(pkg and pkg.system)
+
+    def _has_packages(self) -> bool:
+        try:
+            self.packages
+        except Unavailable:
+            return False
+        return True
+
+    def package_evidence(self, package: str) -> tuple[Evidence, ...]:
+        """Where the app's own record is, in each source that lists it."""
+        out = []
+        for key, needle in (
+            ("dumpsys_package", f"Package [{package}]"),
+            ("packages", f"={package}"),
+            ("androidqf_packages", f'"{package}"'),
+        ):
+            item = self.inputs.get(key)
+            if item is not None and needle in item.text:
+                out.append(item.evidence(needle))
+        return tuple(out)
+
+    @cached_property
+    def accessibility(self) -> AccessibilityState:
+        from techsafe.scanners.android.parsers.accessibility import parse_accessibility
+
+        return self.parsed("dumpsys_accessibility", parse_accessibility)
+
+    @cached_property
+    def device_policy(self) -> DevicePolicyState:
+        from techsafe.scanners.android.parsers.device_policy import parse_device_policy
+
+        return self.parsed("dumpsys_device_policy", parse_device_policy)
+
+    @cached_property
+    def users(self) -> tuple[AndroidUser, ...]:
+        from techsafe.scanners.android.parsers.users import parse_users
+
+        return self.parsed("users", parse_users)
+
+    @cached_property
+    def accounts(self) -> tuple[Account, ...]:
+        from techsafe.scanners.android.parsers.accounts import parse_accounts
+
+        return self.parsed("dumpsys_account", parse_accounts)
+
+    def device_facts(self) -> tuple[tuple[str, str], ...]:
+        try:
+            props = self.props
+        except Unavailable:
+            return (("platform", "Android"),)
+        wanted = (
+            ("manufacturer", "ro.product.manufacturer"),
+            ("model", "ro.product.model"),
+            ("android_version", "ro.build.version.release"),
+            ("sdk", "ro.build.version.sdk"),
+            ("security_patch", "ro.build.version.security_patch"),
+            ("build", "ro.build.fingerprint"),
+            ("serial", "ro.serialno"),
+        )
+        facts = [("platform", "Android")]
+        facts += [(name, props[key]) for name, key in wanted if props.get(key)]
+        return tuple(facts)
+
+
+def _merge(a: PackageInfo, b: PackageInfo) -> PackageInfo:
+    """Fill what `a` lacks from `b`; `a` comes from the more detailed source."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(PackageInfo):
+        mine, theirs = getattr(a, f.name), getattr(b, f.name)
+        if mine in (None, "", ()) and theirs not in (None, "", ()):
+            changes[f.name] = theirs
+    return dataclasses.replace(a, **changes) if changes else a

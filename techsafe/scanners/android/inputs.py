@@ -1,0 +1,82 @@
+"""From the artifacts in a case to the keyed texts the Android analyzer reads.
+
+Whatever the origin (live adb, androidqf folder, ISDi-style dump, bugreport)
+the analyzer sees the same keys as in commands.py: `getprop`, `packages`,
+`dumpsys_package`, `settings_secure`... Each artifact record says in its meta
+how to read it:
+
+  {"format": "command", "key": KEY}      one command's raw output
+  {"format": "dumpsys"}                  a text holding many `DUMP OF ...` sections
+  {"format": "androidqf-packages"}       androidqf packages.json
+  {"format": "text", "key": KEY}         a file that is one input (getprop.txt, settings_x.txt)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from techsafe.model import Evidence
+
+if TYPE_CHECKING:
+    from techsafe.case import Case
+
+MAX_EXCERPT = 200
+
+
+@dataclass(frozen=True)
+class TextInput:
+    key: str
+    text: str
+    artifact: str  # case-relative path of the artifact the text comes from
+    first_line: int = 1  # line of the artifact where `text` starts
+    complete: bool = True
+    error: str = ""
+
+    def evidence(self, needle: str, *, line: int | None = None) -> Evidence:
+        """Evidence pointing at the first line containing `needle` (or at a
+        line already known, relative to this text)."""
+        if line is None and needle:
+            pos = self.text.find(needle)
+            if pos >= 0:
+                line = self.text.count("\n", 0, pos) + 1
+                start = self.text.rfind("\n", 0, pos) + 1
+                end = self.text.find("\n", pos)
+                needle = self.text[start : end if end >= 0 else len(self.text)].strip()
+        excerpt = needle if len(needle) <= MAX_EXCERPT else needle[: MAX_EXCERPT - 1] + "…"
+        return Evidence(self.artifact, excerpt, None if line is None else line + self.first_line - 1)
+
+
+def _settings_key(namespace: str) -> str:
+    return f"settings_{namespace.strip().lower()}"
+
+
+def _dumpsys_key(service: str) -> str:
+    return "dumpsys_" + service.strip().rstrip(":").lower()
+
+
+def android_inputs(case: "Case") -> dict[str, TextInput]:
+    from techsafe.scanners.android.parsers.dump_sections import split_dump
+
+    inputs: dict[str, TextInput] = {}
+
+    def offer(item: TextInput) -> None:
+        # First complete source wins; a complete one replaces a partial one.
+        have = inputs.get(item.key)
+        if have is None or (not have.complete and item.complete):
+            inputs[item.key] = item
+
+    for rec in case.artifacts("android"):
+        fmt = rec.meta.get("format")
+        if fmt is None:
+            continue
+        text = case.read_artifact(rec.path).decode("utf-8", errors="replace")
+        if fmt in ("command", "text", "androidqf-packages"):
+            key = "androidqf_packages" if fmt == "androidqf-packages" else str(rec.meta.get("key", ""))
+            if key:
+                offer(TextInput(key, text, rec.path, 1, rec.complete, rec.error))
+        elif fmt == "dumpsys":
+            for section in split_dump(text):
+                key = _settings_key(section.name) if section.kind == "settings" else _dumpsys_key(section.name)
+                offer(TextInput(key, section.text, rec.path, section.first_line, rec.complete, rec.error))
+    return inputs

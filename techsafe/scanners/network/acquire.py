@@ -1,0 +1,322 @@
+"""LAN discovery: ask the home network what is on it, store every answer raw.
+
+Read-only and polite: ARP who-has, mDNS / SSDP / WS-Discovery queries, HTTP GET
+of the UPnP description each device advertises, TCP connect (no data) to a few
+camera ports, and the router's UPnP IGD port-mapping list. No logins, no
+password guessing, nothing outside the interface's own subnet.
+
+Everything received is stored as an artifact (source "network"); analysis
+(inventory.py, checks.py) reads only those artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Callable
+
+from techsafe.scanners.network.lan import Lan, in_lan, resolve_lan
+
+if TYPE_CHECKING:
+    from techsafe.case import Case
+
+SOURCE = "network"
+MDNS_GROUP = ("224.0.0.251", 5353)
+SSDP_GROUP = ("239.255.255.250", 1900)
+WSD_GROUP = ("239.255.255.250", 3702)
+LISTEN_S = 2.0
+MAX_RESPONSES = 256
+MAX_BODY = 256 * 1024
+# RTSP, alt RTSP, HTTP(S) admin pages, Hikvision SDK, Dahua, XMEye, RTMP.
+CAMERA_PORTS = (554, 8554, 80, 443, 8000, 8080, 8443, 37777, 34567, 1935)
+MDNS_SERVICES = (
+    "_services._dns-sd._udp.local",
+    "_hap._tcp.local",
+    "_googlecast._tcp.local",
+    "_rtsp._tcp.local",
+    "_onvif._tcp.local",
+    "_axis-video._tcp.local",
+    "_airplay._tcp.local",
+)
+MAX_MAPPINGS = 512
+
+
+def has_raw_sockets() -> bool:
+    """root or CAP_NET_RAW (bit 13 of the effective capability set)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return True
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("CapEff:"):
+                    return bool(int(line.split()[1], 16) & (1 << 13))
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def scan_network(case: "Case", iface: str | None, privileged: bool | None = None, progress: Callable[[str], None] | None = None) -> list[str]:
+    """Discover the LAN of `iface` (default route's interface when None).
+
+    Returns the names of steps skipped or incomplete. Raises lan.LanError when
+    the interface cannot be scanned at all.
+    """
+    say = progress or (lambda _msg: None)
+    lan = resolve_lan(iface)
+    if privileged is None:
+        privileged = has_raw_sockets()
+    skipped: list[str] = []
+    _store_json(case, "lan.json", lan.to_json(), "ip -j addr/route")
+
+    if privileged:
+        say("ARP sweep")
+        if not _arp_sweep(case, lan):
+            skipped.append("arp-sweep")
+    else:
+        skipped.append("arp-sweep (needs root or CAP_NET_RAW)")
+
+    say("mDNS")
+    _multicast_query(case, lan, "mdns", MDNS_GROUP, _mdns_query(), "mDNS query " + " ".join(MDNS_SERVICES), ".bin")
+    say("SSDP / UPnP")
+    ssdp = _multicast_query(case, lan, "ssdp", SSDP_GROUP, _ssdp_search(), "SSDP M-SEARCH ssdp:all", ".txt")
+    say("ONVIF WS-Discovery")
+    _multicast_query(case, lan, "wsd", WSD_GROUP, _wsd_probe(), "WS-Discovery Probe NetworkVideoTransmitter", ".xml")
+    descriptions = _fetch_descriptions(case, lan, ssdp)
+    say("router port mappings")
+    if not _igd_mappings(case, lan, descriptions):
+        skipped.append("upnp-port-mappings (no UPnP internet gateway answered)")
+    say("camera ports")
+    _tcp_probe(case, lan, _known_hosts(case, lan))
+    _store_neighbours(case)
+    _store_dns_config(case)
+    case.log("network-scan", privileged=privileged, skipped=len(skipped))
+    return skipped
+
+
+# ---- storage -----------------------------------------------------------------
+
+
+def _store_json(case: "Case", name: str, obj, command: str, **meta) -> None:
+    case.add_artifact(SOURCE, name, (json.dumps(obj, indent=1, sort_keys=True) + "\n").encode(), command=command, meta=meta)
+
+
+def _store_neighbours(case: "Case") -> None:
+    try:
+        with open("/proc/net/arp", "rb") as fh:
+            data = fh.read(MAX_BODY)
+    except OSError:
+        return
+    case.add_artifact(SOURCE, "neighbours.txt", data, command="read /proc/net/arp", meta={"format": "proc-net-arp"})
+
+
+def _store_dns_config(case: "Case") -> None:
+    for path, name in (("/etc/resolv.conf", "resolv.conf"), ("/run/systemd/resolve/resolv.conf", "resolved-uplink.conf")):
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_BODY)
+        except OSError:
+            continue
+        case.add_artifact(SOURCE, f"dns/{name}", data, command=f"read {path}", meta={"format": "resolv.conf"})
+
+
+# ---- ARP ---------------------------------------------------------------------
+
+
+def _arp_sweep(case: "Case", lan: Lan) -> bool:
+    try:
+        from scapy.layers.l2 import ARP, Ether
+        from scapy.sendrecv import srp
+    except ImportError:
+        return False
+    started = time.monotonic()
+    try:
+        answered, _ = srp(
+            Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=lan.network),
+            iface=lan.iface,
+            timeout=LISTEN_S,
+            verbose=0,
+        )
+    except (OSError, PermissionError):
+        return False
+    hosts = sorted({(r.psrc, r.hwsrc.lower()) for _s, r in answered if in_lan(lan.network, r.psrc)})
+    _store_json(
+        case,
+        "arp.json",
+        [{"ip": ip, "mac": mac} for ip, mac in hosts],
+        f"ARP who-has {lan.network} on {lan.iface}",
+        duration_s=round(time.monotonic() - started, 3),
+    )
+    return True
+
+
+# ---- multicast queries ----------------------------------------------------------
+
+
+def _encode_name(name: str) -> bytes:
+    return b"".join(bytes([len(p)]) + p.encode() for p in name.split(".") if p) + b"\x00"
+
+
+def _mdns_query() -> bytes:
+    # A one-shot legacy query (source port != 5353): responders answer by unicast (RFC 6762 6.7).
+    header = (0).to_bytes(2, "big") + b"\x00\x00" + len(MDNS_SERVICES).to_bytes(2, "big") + b"\x00" * 6
+    return header + b"".join(_encode_name(s) + b"\x00\x0c\x00\x01" for s in MDNS_SERVICES)
+
+
+def _ssdp_search() -> bytes:
+    return (
+        "M-SEARCH * HTTP/1.1\r\n"
+        "HOST: 239.255.255.250:1900\r\n"
+        'MAN: "ssdp:discover"\r\n'
+        "MX: 1\r\n"
+        "ST: ssdp:all\r\n\r\n"
+    ).encode()
+
+
+def _wsd_probe() -> bytes:
+    import uuid
+
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+        'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
+        'xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" '
+        'xmlns:dn="http://www.onvif.org/ver10/network/wsdl">'
+        "<s:Header><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action>"
+        f"<a:MessageID>urn:uuid:{uuid.uuid4()}</a:MessageID>"
+        "<a:To>urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To></s:Header>"
+        "<s:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></s:Body></s:Envelope>"
+    ).encode()
+
+
+def _multicast_query(case: "Case", lan: Lan, kind: str, group: tuple[str, int], payload: bytes, command: str, suffix: str) -> list[tuple[str, bytes]]:
+    """Send one query to a multicast group, keep every unicast answer from the LAN."""
+    responses: list[tuple[str, bytes]] = []
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(lan.address))
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255 if kind == "mdns" else 2)
+        sock.bind((lan.address, 0))
+        sock.sendto(payload, group)
+        deadline = time.monotonic() + LISTEN_S
+        while len(responses) < MAX_RESPONSES:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([sock], [], [], left)[0]:
+                break
+            data, (host, _port) = sock.recvfrom(65535)
+            if in_lan(lan.network, host):
+                responses.append((host, data))
+    except OSError as exc:
+        case.log("network-query-failed", query=kind, error=type(exc).__name__)
+    finally:
+        sock.close()
+    for i, (host, data) in enumerate(responses, 1):
+        case.add_artifact(SOURCE, f"{kind}/response-{i}{suffix}", data, command=command, meta={"from": host, "format": kind})
+    return responses
+
+
+# ---- UPnP descriptions and the router --------------------------------------------
+
+
+def _http(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+
+    # No proxies: a LAN address must never be sent through a proxy elsewhere.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    req = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body else "GET")
+    try:
+        with opener.open(req, timeout=3) as resp:
+            return resp.status, resp.read(MAX_BODY)
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(MAX_BODY)
+
+
+def _fetch_descriptions(case: "Case", lan: Lan, ssdp: list[tuple[str, bytes]]) -> list[tuple[str, str, bytes]]:
+    from techsafe.scanners.network.parse import ssdp_headers, url_host
+
+    seen: set[str] = set()
+    out = []
+    for host, raw in ssdp:
+        location = ssdp_headers(raw).get("location", "")
+        # Only the answering device's own address, never a URL pointing elsewhere.
+        if not location.startswith("http://") or location in seen or url_host(location) != host:
+            continue
+        seen.add(location)
+        try:
+            status, body = _http(location)
+        except (OSError, ValueError):
+            continue
+        if status == 200:
+            case.add_artifact(SOURCE, f"upnp/description-{len(out) + 1}.xml", body, command=f"HTTP GET {location}", meta={"from": host, "url": location, "format": "upnp-description"})
+            out.append((host, location, body))
+    return out
+
+
+def _igd_mappings(case: "Case", lan: Lan, descriptions: list[tuple[str, str, bytes]]) -> bool:
+    from techsafe.scanners.network.parse import upnp_description, url_host, wan_connection
+
+    found = False
+    for host, location, body in descriptions:
+        device = upnp_description(body, location)
+        if device is None or "InternetGatewayDevice" not in device.device_type:
+            continue
+        service = wan_connection(device)
+        if service is None or url_host(service.control_url) != host:
+            continue
+        found = True
+        for index in range(MAX_MAPPINGS):
+            envelope = (
+                '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+                's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>'
+                f'<u:GetGenericPortMappingEntry xmlns:u="{service.service_type}">'
+                f"<NewPortMappingIndex>{index}</NewPortMappingIndex></u:GetGenericPortMappingEntry></s:Body></s:Envelope>"
+            ).encode()
+            headers = {"Content-Type": 'text/xml; charset="utf-8"', "SOAPAction": f'"{service.service_type}#GetGenericPortMappingEntry"'}
+            try:
+                status, reply = _http(service.control_url, envelope, headers)
+            except (OSError, ValueError):
+                break
+            case.add_artifact(
+                SOURCE,
+                f"igd/mapping-{index}.xml",
+                reply,
+                command=f"UPnP GetGenericPortMappingEntry {index} at {service.control_url}",
+                exit_status=status,
+                meta={"from": host, "index": index, "format": "igd-mapping"},
+            )
+            if status != 200:  # fault 713 = end of the list; any other fault ends it too
+                break
+    return found
+
+
+# ---- TCP probe ---------------------------------------------------------------------
+
+
+def _known_hosts(case: "Case", lan: Lan) -> list[str]:
+    from techsafe.scanners.network.inventory import discovered_addresses
+
+    hosts = discovered_addresses(case)
+    return sorted((h for h in hosts if in_lan(lan.network, h) and h != lan.address), key=socket.inet_aton)[:256]
+
+
+def _tcp_probe(case: "Case", lan: Lan, hosts: list[str]) -> None:
+    def probe(target: tuple[str, int]) -> tuple[str, int, bool]:
+        host, port = target
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.7)
+            try:
+                return host, port, s.connect_ex((host, port)) == 0
+            except OSError:
+                return host, port, False
+
+    targets = [(h, p) for h in hosts for p in CAMERA_PORTS]
+    result: dict[str, list[int]] = {h: [] for h in hosts}
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for host, port, is_open in pool.map(probe, targets):
+            if is_open:
+                result[host].append(port)
+    _store_json(case, "tcp-probe.json", {"ports": list(CAMERA_PORTS), "open": result}, "TCP connect probe " + ",".join(map(str, CAMERA_PORTS)))

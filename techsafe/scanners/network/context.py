@@ -1,0 +1,72 @@
+"""What the network checks read: lazily computed facts from the case's artifacts.
+
+A property raises Unavailable when its artifacts are missing or unreadable,
+so the check registry records a visible "not checked" line instead.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from techsafe.checks import Unavailable
+from techsafe.model import NotChecked
+
+if TYPE_CHECKING:
+    from techsafe.case import Case
+    from techsafe.scanners.network.inventory import Inventory
+    from techsafe.scanners.network.traffic import TrafficResult
+
+
+NO_SCAN = "no home-network scan in this case (techsafe network scan)"
+
+
+class NetworkContext:
+    def __init__(self, case: "Case", indicators: Any) -> None:
+        self.case = case
+        self.indicators = indicators
+        self.gaps: list[NotChecked] = []  # partial reads found while computing facts
+
+    @cached_property
+    def traffic(self) -> list[tuple[str, "TrafficResult"]]:
+        from techsafe.scanners.network.pcapfile import CaptureFormatError
+        from techsafe.scanners.network.sources import traffic_artifacts
+        from techsafe.scanners.network.traffic import match_capture
+
+        records = traffic_artifacts(self.case)
+        if not records:
+            raise Unavailable("no traffic capture in this case")
+        out = []
+        for rec in records:
+            try:
+                with open(self.case.root / rec.path, "rb") as fh:
+                    result = match_capture(fh, self.indicators)
+            except (OSError, CaptureFormatError) as exc:
+                self.gaps.append(NotChecked("network.traffic", f"capture could not be read: {exc}", rec.path))
+                continue
+            if result.problem:
+                self.gaps.append(
+                    NotChecked("network.traffic", f"capture read only in part: {result.problem}", rec.path)
+                )
+            if result.skipped_linktypes:
+                self.gaps.append(
+                    NotChecked(
+                        "network.traffic",
+                        "packets of link types " + ", ".join(map(str, result.skipped_linktypes)) + " were not checked",
+                        rec.path,
+                    )
+                )
+            out.append((rec.path, result))
+        if not out:
+            raise Unavailable("no traffic capture in this case could be read")
+        return out
+
+    @cached_property
+    def inventory(self) -> "Inventory":
+        from techsafe.scanners.network.inventory import build_inventory
+
+        inv = build_inventory(self.case)
+        if inv is None:
+            raise Unavailable(NO_SCAN)
+        self.gaps.extend(inv.gaps)
+        return inv

@@ -1,0 +1,250 @@
+"""From stored discovery answers to one record per host. Pure: artifacts in, values out."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from techsafe.model import NotChecked
+from techsafe.scanners.network import parse
+from techsafe.scanners.network.identify import brand_of, classify, oui_vendor
+
+if TYPE_CHECKING:
+    from techsafe.case import Case
+
+PREFIX = "artifacts/network/"
+
+
+@dataclass(frozen=True)
+class Host:
+    ip: str
+    mac: str
+    vendor: str
+    kind: str  # doorbell, camera, speaker, router, other
+    reason: str
+    brand: str
+    names: tuple[str, ...]
+    services: tuple[str, ...]
+    model: str  # "Manufacturer Model" as the device reports it
+    open_ports: tuple[int, ...]
+    evidence: tuple[str, ...]  # artifact paths
+
+
+@dataclass(frozen=True)
+class Mapping:
+    mapping: parse.PortMapping
+    artifact: str
+    gateway: str
+
+
+@dataclass(frozen=True)
+class Inventory:
+    lan: dict
+    hosts: tuple[Host, ...]
+    mappings: tuple[Mapping, ...]
+    igd_seen: bool
+    dns_servers: tuple[tuple[str, str], ...]  # (server, artifact)
+    gaps: tuple[NotChecked, ...] = field(default=())
+
+    def host(self, ip: str) -> Host | None:
+        return next((h for h in self.hosts if h.ip == ip), None)
+
+
+class _Acc:
+    def __init__(self) -> None:
+        self.mac = ""
+        self.names: dict[str, None] = {}
+        self.services: dict[str, None] = {}
+        self.hap = ""
+        self.upnp_types: list[str] = []
+        self.descriptions: list[str] = []
+        self.models: list[str] = []
+        self.onvif = False
+        self.ports: tuple[int, ...] = ()
+        self.evidence: dict[str, None] = {}
+
+
+def _records(case: "Case", sub: str):
+    return [r for r in case.artifacts("network") if r.path.startswith(PREFIX + sub)]
+
+
+def _json(case: "Case", rec):
+    try:
+        return json.loads(case.read_artifact(rec.path))
+    except (ValueError, OSError):
+        return None
+
+
+def discovered_addresses(case: "Case") -> set[str]:
+    """Addresses that answered anything so far (used by acquisition for the TCP probe)."""
+    out: set[str] = set()
+    for rec in case.artifacts("network"):
+        host = rec.meta.get("from") if isinstance(rec.meta, dict) else None
+        if isinstance(host, str):
+            out.add(host)
+    for rec in _records(case, "arp.json"):
+        for row in _json(case, rec) or ():
+            if isinstance(row, dict) and isinstance(row.get("ip"), str):
+                out.add(row["ip"])
+    return out
+
+
+def _valid_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def build_inventory(case: "Case") -> Inventory | None:
+    lan_recs = _records(case, "lan.json")
+    if not lan_recs:
+        return None
+    gaps: list[NotChecked] = []
+    lan = _json(case, lan_recs[-1]) or {}
+    network = str(lan.get("network", ""))
+    gateway = str(lan.get("gateway", ""))
+    acc: dict[str, _Acc] = {}
+
+    def host(ip: str) -> _Acc | None:
+        if not _valid_ip(ip) or (network and not parse_in(network, ip)) or ip == lan.get("address"):
+            return None
+        return acc.setdefault(ip, _Acc())
+
+    for rec in _records(case, "arp.json"):
+        for row in _json(case, rec) or ():
+            if isinstance(row, dict) and (h := host(str(row.get("ip", "")))):
+                h.mac = str(row.get("mac", "")).lower()
+                h.evidence[rec.path] = None
+    for rec in _records(case, "neighbours.txt"):
+        for line in case.read_artifact(rec.path).decode("latin-1").splitlines()[1:]:
+            cols = line.split()
+            if len(cols) >= 4 and cols[3] != "00:00:00:00:00:00" and (h := host(cols[0])):
+                h.mac = h.mac or cols[3].lower()
+
+    for rec in _records(case, "mdns/"):
+        sender = str(rec.meta.get("from", ""))
+        records = parse.mdns_records(case.read_artifact(rec.path))
+        if not records:
+            gaps.append(NotChecked("network.devices", "an mDNS answer could not be read", rec.path))
+            continue
+        addresses = {r.name: r.value for r in records if r.rtype == 1}
+        for r in records:
+            target = sender
+            if r.rtype == 33 and r.value in addresses:
+                target = addresses[r.value]
+            h = host(target)
+            if h is None:
+                continue
+            h.evidence[rec.path] = None
+            if r.rtype == 12 and not r.name.startswith("_services."):
+                h.services[r.name.removesuffix(".local")] = None
+                h.names[parse.instance_label(r.value)] = None
+            elif r.rtype == 16:
+                txt = dict(r.txt)
+                h.hap = h.hap or txt.get("ci", "")
+                for key in ("md", "model", "fn", "ty"):
+                    if txt.get(key):
+                        h.descriptions.append(txt[key][:128])
+                        if key in ("md", "model"):
+                            h.models.append(txt[key][:128])
+
+    for rec in _records(case, "upnp/"):
+        sender = str(rec.meta.get("from", ""))
+        device = parse.upnp_description(case.read_artifact(rec.path), str(rec.meta.get("url", "")))
+        h = host(sender)
+        if h is None:
+            continue
+        if device is None:
+            gaps.append(NotChecked("network.devices", "a UPnP device description could not be read", rec.path))
+            continue
+        h.evidence[rec.path] = None
+        h.upnp_types += [device.device_type, *device.sub_types]
+        h.descriptions += [device.friendly_name, device.manufacturer, device.model_name, device.model_number]
+        h.models.append(" ".join(x for x in (device.manufacturer, device.model_name) if x))
+        if device.friendly_name:
+            h.names[device.friendly_name] = None
+
+    for rec in _records(case, "wsd/"):
+        for match in parse.wsd_probe_matches(case.read_artifact(rec.path)):
+            targets = {parse.url_host(x) for x in match.xaddrs} or {str(rec.meta.get("from", ""))}
+            for target in targets:
+                h = host(target)
+                if h is None:
+                    continue
+                h.evidence[rec.path] = None
+                if any(t.endswith("NetworkVideoTransmitter") for t in match.types):
+                    h.onvif = True
+                for key in ("hardware", "name"):
+                    value = parse.onvif_scope(match, key)
+                    if value:
+                        h.descriptions.append(value)
+                        if key == "hardware":
+                            h.models.append(value)
+
+    for rec in _records(case, "tcp-probe.json"):
+        data = _json(case, rec) or {}
+        for ip, ports in (data.get("open") or {}).items():
+            if (h := host(str(ip))) and isinstance(ports, list):
+                h.ports = tuple(sorted(p for p in ports if isinstance(p, int)))
+                if h.ports:
+                    h.evidence[rec.path] = None
+
+    igd_seen = False
+    mappings: list[Mapping] = []
+    for rec in sorted(_records(case, "igd/"), key=lambda r: int(r.meta.get("index", 0)) if isinstance(r.meta.get("index"), int) else 0):
+        igd_seen = True
+        result = parse.soap_port_mapping(case.read_artifact(rec.path))
+        if isinstance(result, parse.PortMapping):
+            mappings.append(Mapping(result, rec.path, str(rec.meta.get("from", ""))))
+        elif result is None:
+            gaps.append(NotChecked("network.router", "a port-mapping answer from the router could not be read", rec.path))
+        elif result != "713":
+            gaps.append(NotChecked("network.router", f"the router refused the port-mapping list (UPnP error {result})", rec.path))
+
+    dns: list[tuple[str, str]] = []
+    for rec in _records(case, "dns/"):
+        for server in parse.resolv_conf_servers(case.read_artifact(rec.path)):
+            dns.append((server, rec.path))
+
+    hosts = []
+    for ip in sorted(acc, key=lambda a: ipaddress.ip_address(a)):
+        a = acc[ip]
+        vendor = oui_vendor(a.mac) if a.mac else ""
+        kind, reason = classify(
+            vendor=vendor,
+            is_gateway=ip == gateway,
+            hap_category=a.hap,
+            service_types=tuple(a.services),
+            upnp_types=tuple(a.upnp_types),
+            descriptions=tuple(d for d in a.descriptions if d),
+            onvif=a.onvif,
+            open_ports=a.ports,
+        )
+        model = next((m for m in a.models if m), "")
+        hosts.append(
+            Host(
+                ip=ip,
+                mac=a.mac,
+                vendor=vendor,
+                kind=kind,
+                reason=reason,
+                brand=brand_of(model, *a.descriptions, vendor) if kind in ("doorbell", "camera") else "",
+                names=tuple(a.names),
+                services=tuple(a.services),
+                model=model,
+                open_ports=a.ports,
+                evidence=tuple(a.evidence),
+            )
+        )
+    return Inventory(lan, tuple(hosts), tuple(mappings), igd_seen, tuple(dns), tuple(gaps))
+
+
+def parse_in(network: str, ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(network)
+    except ValueError:
+        return False

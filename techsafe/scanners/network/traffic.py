@@ -1,0 +1,376 @@
+"""Streaming matcher: which indicator hosts did devices in a capture contact?
+
+One pass over the packets; per packet only the link, IP and transport headers
+are read, and the application payload only where a host name can be in it
+(DNS, TLS ClientHello, HTTP request). Names and addresses go through the
+indicator set's own match_domain / match_ip (label-boundary semantics live
+there) behind bounded caches, so a capture of millions of packets costs one
+dict lookup per packet for the destination address.
+
+Memory is bounded whatever the capture size: the caches are cleared when
+full, pending TLS reassembly is capped in flows and bytes, and results grow
+with the number of distinct indicators contacted, not with packets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Iterable, Protocol
+
+from techsafe.model import IndicatorMatch
+from techsafe.scanners.network.decoders import (
+    client_hello_sni,
+    dns_names,
+    http_host,
+    ip_text,
+    looks_like_client_hello,
+    tls_handshake_bytes,
+)
+from techsafe.scanners.network.pcapfile import (
+    LINKTYPE_ETHERNET,
+    LINKTYPE_IPV4,
+    LINKTYPE_IPV6,
+    LINKTYPE_LINUX_SLL,
+    LINKTYPE_LINUX_SLL2,
+    LINKTYPE_RAW,
+    CaptureReader,
+)
+
+CACHE_LIMIT = 65536
+PENDING_FLOWS = 1024
+PENDING_BYTES = 16384
+MAX_DEVICES = 16  # per indicator; more are counted, not listed
+MAX_NAMES = 8
+
+_MISS = object()
+
+
+class Indicators(Protocol):
+    def match_domain(self, name: str) -> Any: ...
+    def match_ip(self, ip: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One indicator contacted in a capture, reported once."""
+
+    match: IndicatorMatch
+    category: str  # the feed's category (stalkerware, watchware, ...)
+    name: str  # family / app name
+    first: float  # capture timestamps (seconds since the epoch)
+    last: float
+    count: int  # packets that named or addressed the indicator
+    via: tuple[str, ...]  # dns-query, dns-answer, tls-sni, http-host, ip
+    observed: tuple[str, ...]  # the names / addresses as seen on the wire
+    devices: tuple[tuple[str, str], ...]  # (mac or "", ip) of the local side
+    more_devices: int = 0
+
+
+@dataclass(frozen=True)
+class TrafficResult:
+    contacts: tuple[Contact, ...]
+    packets: int
+    linktypes: tuple[int, ...]
+    problem: str  # "" when the capture was read to its end
+    skipped_linktypes: tuple[int, ...] = ()
+
+
+class _Tally:
+    __slots__ = ("hit", "first", "last", "count", "via", "observed", "devices", "more")
+
+    def __init__(self, hit: Any, ts: float) -> None:
+        self.hit = hit
+        self.first = ts
+        self.last = ts
+        self.count = 0
+        self.via: dict[str, None] = {}
+        self.observed: dict[str, None] = {}
+        self.devices: dict[tuple[str, str], None] = {}
+        self.more = 0
+
+
+def _mac_text(raw: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in raw) if len(raw) == 6 else ""
+
+
+class TrafficMatcher:
+    """Feed packets in, read contacts out. One instance per analysis."""
+
+    def __init__(self, indicators: Indicators) -> None:
+        self._ind = indicators
+        self._ip_cache: dict[bytes, Any] = {}
+        self._name_cache: dict[str, Any] = {}
+        self._tally: dict[tuple, _Tally] = {}
+        self._pending: dict[bytes, tuple[int, bytes, bytes, bytes]] = {}
+        self.packets = 0
+        self.skipped_linktypes: set[int] = set()
+
+    # ---- lookups -----------------------------------------------------------
+    def _ip_hit(self, raw: bytes) -> Any:
+        cache = self._ip_cache
+        try:
+            return cache[raw]
+        except KeyError:
+            pass
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        hit = cache[raw] = self._ind.match_ip(ip_text(raw))
+        return hit
+
+    def _name_hit(self, name: str) -> Any:
+        cache = self._name_cache
+        try:
+            return cache[name]
+        except KeyError:
+            pass
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        hit = cache[name] = self._ind.match_domain(name) if name else None
+        return hit
+
+    def _record(self, hit: Any, ts: float, via: str, observed: str, mac: bytes, ip: bytes) -> None:
+        m = hit.match
+        key = (m.source, m.entry, m.field, m.value)
+        t = self._tally.get(key)
+        if t is None:
+            t = self._tally[key] = _Tally(hit, ts)
+        t.count += 1
+        if ts < t.first:
+            t.first = ts
+        if ts > t.last:
+            t.last = ts
+        t.via[via] = None
+        if len(t.observed) < MAX_NAMES:
+            t.observed[observed] = None
+        device = (_mac_text(mac), ip_text(ip) if ip else "")
+        if device not in t.devices:
+            if len(t.devices) < MAX_DEVICES:
+                t.devices[device] = None
+            else:
+                t.more += 1
+
+    # ---- packets -------------------------------------------------------------
+    def feed(self, ts: float, linktype: int, frame: bytes) -> None:
+        self.packets += 1
+        smac = dmac = b""
+        if linktype == LINKTYPE_ETHERNET:
+            if len(frame) < 14:
+                return
+            etype = (frame[12] << 8) | frame[13]
+            off = 14
+            while etype in (0x8100, 0x88A8) and len(frame) >= off + 4:  # VLAN tags
+                etype = (frame[off + 2] << 8) | frame[off + 3]
+                off += 4
+            dmac = frame[0:6]
+            smac = frame[6:12]
+        elif linktype in (LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6):
+            if not frame:
+                return
+            version = frame[0] >> 4
+            etype = 0x0800 if version == 4 else 0x86DD if version == 6 else 0
+            off = 0
+        elif linktype == LINKTYPE_LINUX_SLL:
+            if len(frame) < 16:
+                return
+            etype = (frame[14] << 8) | frame[15]
+            alen = (frame[4] << 8) | frame[5]
+            if alen == 6:
+                smac = frame[6:12]  # the sender's link address
+            off = 16
+        elif linktype == LINKTYPE_LINUX_SLL2:
+            if len(frame) < 20:
+                return
+            etype = (frame[0] << 8) | frame[1]
+            if frame[11] == 6:
+                smac = frame[12:18]
+            off = 20
+        else:
+            self.skipped_linktypes.add(linktype)
+            return
+
+        if etype == 0x0800:
+            if len(frame) < off + 20:
+                return
+            ihl = (frame[off] & 0x0F) * 4
+            total = (frame[off + 2] << 8) | frame[off + 3]
+            proto = frame[off + 9]
+            src = frame[off + 12 : off + 16]
+            dst = frame[off + 16 : off + 20]
+            fragment = ((frame[off + 6] & 0x1F) << 8) | frame[off + 7]
+            l4 = off + ihl
+            stop = min(len(frame), off + total) if total >= ihl else len(frame)
+        elif etype == 0x86DD:
+            if len(frame) < off + 40:
+                return
+            proto = frame[off + 6]
+            src = frame[off + 8 : off + 24]
+            dst = frame[off + 24 : off + 40]
+            plen = (frame[off + 4] << 8) | frame[off + 5]
+            l4 = off + 40
+            stop = min(len(frame), l4 + plen) if plen else len(frame)
+            fragment = 0
+            for _ in range(8):  # walk extension headers, bounded
+                if proto in (0, 43, 60) and l4 + 2 <= stop:
+                    proto = frame[l4]
+                    l4 += (frame[l4 + 1] + 1) * 8
+                elif proto == 44 and l4 + 8 <= stop:
+                    fragment = (((frame[l4 + 2] << 8) | frame[l4 + 3]) >> 3)
+                    proto = frame[l4]
+                    l4 += 8
+                else:
+                    break
+        else:
+            return
+
+        # Destination address: the device contacting a C2 server.
+        hit = self._ip_cache.get(dst, _MISS)
+        if hit is _MISS:
+            hit = self._ip_hit(dst)
+        if hit is not None:
+            self._record(hit, ts, "ip", ip_text(dst), smac, src)
+        if fragment:
+            return
+
+        if proto == 17:
+            if l4 + 8 > stop:
+                return
+            sport = (frame[l4] << 8) | frame[l4 + 1]
+            dport = (frame[l4 + 2] << 8) | frame[l4 + 3]
+            if sport == 53 or dport == 53:
+                self._dns(ts, frame[l4 + 8 : stop], smac, src, dmac, dst)
+        elif proto == 6:
+            if l4 + 20 > stop:
+                return
+            data = l4 + ((frame[l4 + 12] >> 4) * 4)
+            if data >= stop:
+                return
+            payload = frame[data:stop]
+            sport = (frame[l4] << 8) | frame[l4 + 1]
+            dport = (frame[l4 + 2] << 8) | frame[l4 + 3]
+            first = payload[0]
+            if self._pending:
+                flow = src + dst + frame[l4 : l4 + 4]
+                if flow in self._pending:
+                    seq = int.from_bytes(frame[l4 + 4 : l4 + 8], "big")
+                    self._continue_tls(ts, flow, seq, payload)
+                    return
+            if first == 0x16:
+                if looks_like_client_hello(payload):
+                    seq = int.from_bytes(frame[l4 + 4 : l4 + 8], "big")
+                    self._start_tls(ts, src + dst + frame[l4 : l4 + 4], seq, payload, smac, src)
+            elif 0x41 <= first <= 0x5A:
+                host = http_host(payload)
+                if host:
+                    self._host(ts, "http-host", host, smac, src)
+            elif (sport == 53 or dport == 53) and len(payload) > 2:
+                self._dns(ts, payload[2:], smac, src, dmac, dst)
+
+    def _dns(self, ts: float, msg: bytes, smac: bytes, src: bytes, dmac: bytes, dst: bytes) -> None:
+        is_response, questions, names, addrs = dns_names(msg)
+        # The device is the one asking: the sender of a query, the receiver of an answer.
+        mac, ip = (dmac, dst) if is_response else (smac, src)
+        seen: set = set()
+        asked = "dns-answer" if is_response else "dns-query"
+        for name in questions:
+            hit = self._name_hit(name)
+            if hit is not None and hit.match not in seen:
+                seen.add(hit.match)
+                self._record(hit, ts, asked, name, mac, ip)
+        for name in names:
+            hit = self._name_hit(name)
+            if hit is not None and hit.match not in seen:
+                seen.add(hit.match)
+                self._record(hit, ts, "dns-answer", name, mac, ip)
+        for raw in addrs:
+            hit = self._ip_hit(raw)
+            if hit is not None and hit.match not in seen:
+                seen.add(hit.match)
+                self._record(hit, ts, "dns-answer", ip_text(raw), mac, ip)
+
+    def _host(self, ts: float, via: str, host: str, mac: bytes, ip: bytes) -> None:
+        hit = self._ip_literal_hit(host)
+        if hit is None:
+            hit = self._name_hit(host)
+        if hit is not None:
+            self._record(hit, ts, via, host, mac, ip)
+
+    def _ip_literal_hit(self, host: str) -> Any:
+        import ipaddress
+
+        if not host or not (host[0].isdigit() or ":" in host):
+            return None
+        try:
+            return self._ip_hit(ipaddress.ip_address(host).packed)
+        except ValueError:
+            return None
+
+    # ---- TLS ClientHello across TCP segments -------------------------------------
+    def _start_tls(self, ts: float, flow: bytes, seq: int, payload: bytes, mac: bytes, ip: bytes) -> None:
+        if not self._try_sni(ts, payload, mac, ip):
+            if len(self._pending) >= PENDING_FLOWS:
+                self._pending.pop(next(iter(self._pending)))  # oldest first
+            self._pending[flow] = ((seq + len(payload)) & 0xFFFFFFFF, payload, mac, ip)
+
+    def _continue_tls(self, ts: float, flow: bytes, seq: int, payload: bytes) -> None:
+        expected, stream, mac, ip = self._pending[flow]
+        if seq != expected:
+            if seq == (expected - len(stream)) & 0xFFFFFFFF:
+                return  # retransmission of the first segment
+            del self._pending[flow]
+            return
+        stream += payload
+        if self._try_sni(ts, stream, mac, ip) or len(stream) > PENDING_BYTES:
+            del self._pending[flow]
+        else:
+            self._pending[flow] = ((seq + len(payload)) & 0xFFFFFFFF, stream, mac, ip)
+
+    def _try_sni(self, ts: float, stream: bytes, mac: bytes, ip: bytes) -> bool:
+        """True when done with this flow (name found or cannot be found)."""
+        name, complete = client_hello_sni(tls_handshake_bytes(stream))
+        if name:
+            self._host(ts, "tls-sni", name, mac, ip)
+        return complete
+
+    # ---- results -------------------------------------------------------------------
+    def contacts(self) -> tuple[Contact, ...]:
+        out = []
+        for t in self._tally.values():
+            out.append(
+                Contact(
+                    match=t.hit.match,
+                    category=str(getattr(t.hit, "category", "") or ""),
+                    name=str(getattr(t.hit, "name", "") or t.hit.match.entry),
+                    first=t.first,
+                    last=t.last,
+                    count=t.count,
+                    via=tuple(sorted(t.via)),
+                    observed=tuple(t.observed),
+                    devices=tuple(t.devices),
+                    more_devices=t.more,
+                )
+            )
+        return tuple(sorted(out, key=lambda c: (c.first, c.match.value)))
+
+
+def match_packets(packets: Iterable[tuple[float, int, bytes]], indicators: Indicators) -> TrafficMatcher:
+    matcher = TrafficMatcher(indicators)
+    feed = matcher.feed
+    for ts, linktype, frame in packets:
+        feed(ts, linktype, frame)
+    return matcher
+
+
+def match_capture(fh: BinaryIO, indicators: Indicators) -> TrafficResult:
+    """Stream one pcap/pcapng file object through the matcher.
+
+    Raises pcapfile.CaptureFormatError when the file is not a capture at all.
+    """
+    reader = CaptureReader(fh)
+    matcher = match_packets(reader, indicators)
+    return TrafficResult(
+        contacts=matcher.contacts(),
+        packets=reader.packets,
+        linktypes=tuple(sorted(reader.linktypes)),
+        problem=reader.problem,
+        skipped_linktypes=tuple(sorted(matcher.skipped_linktypes)),
+    )

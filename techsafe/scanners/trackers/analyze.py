@@ -1,0 +1,41 @@
+"""analyze(case, indicators) -> Analysis for every sweep and capture in the case.
+
+Pure: reads only the case's stored artifacts (no Bluetooth, no network);
+the same artifacts always give the same findings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from techsafe.checks import run_checks
+from techsafe.model import Analysis, sort_findings
+from techsafe.scanners.trackers.checks import TrackersContext
+from techsafe.scanners.trackers.findings import timeline
+from techsafe.scanners.trackers.sweeps import load_sweeps
+
+if TYPE_CHECKING:
+    from techsafe.case import Case
+
+
+def analyze(case: "Case", indicators: Any = None) -> Analysis:
+    sweeps, gaps = load_sweeps(case)
+    ctx = TrackersContext(sweeps)
+    findings, not_checked, checked = run_checks("trackers", ctx)
+    events = []
+    device: tuple[tuple[str, str], ...] = (("ble.sweeps", str(len(sweeps))),)
+    if sweeps:
+        trackers, devices = ctx.linked
+        for v in ctx.verdicts:
+            events.extend(timeline(v, sweeps))
+        device += (
+            ("ble.trackers_seen", str(len(trackers))),
+            ("ble.other_devices_seen", str(len(devices))),
+        )
+    return Analysis(
+        findings=sort_findings(findings),
+        not_checked=tuple(gaps) + tuple(not_checked),
+        device=device,
+        timeline=tuple(sorted(events, key=lambda e: (e.time, e.subject))),
+        checked=tuple(checked),
+    )
