@@ -14,7 +14,8 @@ from techsafe.commands.common import fail, new_case, show
 @click.option("--case", "case_dir", type=click.Path(path_type=Path),
               help="Case folder to store the input in (default: a new folder under ./cases/).")
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
-def analyze(path: Path, case_dir: Path | None, as_json: bool) -> None:
+@click.option("--password", default=None, help="Password of an encrypted iPhone backup (asked when needed).")
+def analyze(path: Path, case_dir: Path | None, as_json: bool, password: str | None) -> None:
     """Analyze PATH: a case folder (re-analyzed with today's signatures), an androidqf
     folder or zip, a dumpsys text dump, a bugreport, an iPhone backup, or a capture."""
     from techsafe import pipeline
@@ -36,7 +37,7 @@ def analyze(path: Path, case_dir: Path | None, as_json: bool) -> None:
                 )
             case = new_case(case_dir, "case")
             try:
-                pipeline.ingest(path, case)
+                _ingest(path, case, found, password)
             except pipeline.InputError as exc:
                 case.log("ingest.error", error=str(exc)[:300])
                 fail(str(exc))
@@ -48,3 +49,24 @@ def analyze(path: Path, case_dir: Path | None, as_json: bool) -> None:
         fail(f"{exc.filename or path}: {exc.strerror or exc}")
     warnings = [w for w in (feed_warning(indicators),) if w]
     show(analysis, case, as_json=as_json, warnings=warnings)
+
+
+def _ingest(path: Path, case, found: tuple[str, str], password: str | None) -> None:
+    """iPhone backups may need a password: ask once, only when encrypted."""
+    from techsafe import pipeline
+
+    platform, what = found
+    if platform != "ios":
+        pipeline.ingest(path, case)
+        return
+    import sys
+
+    from techsafe.scanners.ios import sources as ios
+
+    try:
+        ios.ingest(path, case, password=password)
+    except pipeline.InputError as exc:
+        if password is not None or "encrypted" not in str(exc) or not sys.stdin.isatty():
+            raise
+        ios.ingest(path, case, password=click.prompt("Backup password", hide_input=True, err=True))
+    case.log("ingest", platform=platform, input=what)

@@ -28,9 +28,12 @@ def demo(platform: str, case_dir: Path | None, as_json: bool) -> None:
         fail(f"{folder}: the demo phone profile is missing from this installation")
     banner = "Practice scan of a SIMULATED phone (nothing real is scanned)."
     if platform == "ios":
-        from techsafe.commands.ios_demo import run_ios_demo
+        from techsafe.commands.scan import run_ios_scan
+        from techsafe.simulate.ios_harness import SimulatedIPhone
 
-        run_ios_demo(folder, case_dir, as_json=as_json, banner=banner)
+        with SimulatedIPhone(folder) as phone:
+            run_ios_scan(phone.udid, case_dir, as_json=as_json, trust_timeout=30, usbmux_address=phone.usbmux_address,
+                         case_prefix="demo", banner=banner)
         return
     from techsafe.commands.scan import run_android_scan
     from techsafe.simulate.harness import SimulatedPhone

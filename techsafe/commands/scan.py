@@ -1,18 +1,31 @@
-"""`techsafe scan`: scan a connected phone (and, later, trackers and the network)."""
+"""`techsafe scan`: scan a connected phone (Android over adb, iPhone over usbmux)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from techsafe.commands.common import EXIT_INCOMPLETE, EXIT_NO_DEVICE, fail, new_case, show
+from techsafe.commands.common import EXIT_INCOMPLETE, EXIT_NO_DEVICE, console, fail, new_case, show
 
 CONNECT_HELP = (
-    "No phone found. Connect the phone with a USB cable, unlock it, and turn on USB debugging: "
-    "Settings > About phone > tap 'Build number' 7 times, then Settings > System > Developer options > "
-    "USB debugging. For an iPhone: unlock it and tap 'Trust' when asked. Then run `techsafe doctor`."
+    "No phone found. Android: connect it with a USB data cable, unlock it, and turn on USB debugging "
+    "(Settings > About phone > tap 'Build number' 7 times, then Settings > System > Developer options > "
+    "USB debugging). iPhone: connect it, unlock it and tap 'Trust' when asked. Then run `techsafe doctor`."
 )
+
+
+@dataclass(frozen=True)
+class PhoneChoice:
+    platform: str  # android | ios
+    ident: str  # adb serial or UDID
+    label: str  # model or name, for the list shown when several are attached
+    state: str = "device"
+
+    @property
+    def spec(self) -> str:
+        return f"{self.platform}:{self.ident}"
 
 
 @click.command()
@@ -20,38 +33,76 @@ CONNECT_HELP = (
               help="Scan a connected phone; with several attached, name one.")
 @click.option("--case", "case_dir", type=click.Path(path_type=Path), help="Case folder (default: a new folder under ./cases/).")
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
-@click.option("--auth-timeout", default=120.0, show_default=True, help="Seconds to wait for 'Allow USB debugging'.")
+@click.option("--auth-timeout", default=120.0, show_default=True,
+              help="Seconds to wait for 'Allow USB debugging' (Android) or 'Trust' (iPhone).")
 @click.option("--adb-port", type=int, default=None, help="adb server port (default: $ANDROID_ADB_SERVER_PORT or 5037).")
-def scan(device: str | None, case_dir: Path | None, as_json: bool, auth_timeout: float, adb_port: int | None) -> None:
-    """Scan a connected phone for stalkerware and risky settings."""
+@click.option("--backup", is_flag=True, help="iPhone: also take a local backup into the case and analyze it.")
+@click.option("--password", default=None, help="iPhone: password for an encrypted backup (asked when needed).")
+def scan(device: str | None, case_dir: Path | None, as_json: bool, auth_timeout: float, adb_port: int | None,
+         backup: bool, password: str | None) -> None:
+    """Scan a connected phone for stalkerware and risky settings (read-only)."""
     if device is None:
         fail("say what to scan: --device (a connected phone)", EXIT_NO_DEVICE)
+    phones, adb = discover_phones(adb_port, want=device.partition(":")[0] if device != "auto" else "")
+    target = pick_phone(device, phones)
+    if target.platform == "android":
+        run_android_scan(adb, target.ident, case_dir, as_json=as_json, auth_timeout=auth_timeout)
+    else:
+        run_ios_scan(target.ident, case_dir, as_json=as_json, trust_timeout=auth_timeout, backup=backup,
+                     password=password)
+
+
+def discover_phones(adb_port: int | None, want: str = "") -> tuple[list[PhoneChoice], object]:
+    """Every phone adb or usbmuxd can see. adb problems are fatal only when
+    no iPhone is attached either (the caseworker may have only an iPhone)."""
     from techsafe.scanners.android import acquire as android
 
-    try:
-        client = android.adb_client(adb_port)
-        devices = android.list_android_devices(client)
-    except android.AdbUnavailable as exc:
-        fail(f"{exc}. Run `techsafe doctor`.")
-    target = pick_device(device, devices)
-    run_android_scan(client, target.serial, case_dir, as_json=as_json, auth_timeout=auth_timeout)
+    phones: list[PhoneChoice] = []
+    client, adb_error = None, None
+    if want in ("", "android"):
+        try:
+            client = android.adb_client(adb_port)
+            phones += [PhoneChoice("android", d.serial, d.model or d.state, d.state)
+                       for d in android.list_android_devices(client)]
+        except android.AdbUnavailable as exc:
+            adb_error = exc
+    if want in ("", "ios"):
+        from techsafe.scanners.ios.acquire import list_ios_devices
+
+        phones += [PhoneChoice("ios", d.udid, d.name or d.product_type, "device" if d.paired else "untrusted")
+                   for d in list_ios_devices()]
+    if not phones and adb_error is not None:
+        fail(f"{adb_error}. Run `techsafe doctor`.")
+    return phones, client
 
 
-def pick_device(spec: str, devices: list) -> "object":
+def pick_phone(spec: str, phones: list[PhoneChoice]) -> PhoneChoice:
     if spec != "auto":
-        platform, _, serial = spec.partition(":")
-        if platform != "android" or not serial:
-            fail(f"--device {spec!r}: expected android:SERIAL", EXIT_NO_DEVICE)
-        for d in devices:
-            if d.serial == serial:
-                return d
-        fail(f"no Android phone with serial {serial!r} is connected", EXIT_NO_DEVICE)
-    if not devices:
+        platform, _, ident = spec.partition(":")
+        if platform not in ("android", "ios") or not ident:
+            fail(f"--device {spec!r}: expected android:SERIAL or ios:UDID", EXIT_NO_DEVICE)
+        for p in phones:
+            if p.platform == platform and p.ident == ident:
+                return p
+        fail(f"no {'Android phone' if platform == 'android' else 'iPhone'} {ident!r} is connected", EXIT_NO_DEVICE)
+    if not phones:
         fail(CONNECT_HELP, EXIT_NO_DEVICE)
-    if len(devices) > 1:
-        listing = "; ".join(f"{d.spec} ({d.model or d.state})" for d in devices)
-        fail(f"several phones are connected: {listing}. Pick one with --device android:SERIAL", EXIT_NO_DEVICE)
-    return devices[0]
+    if len(phones) > 1:
+        listing = "; ".join(f"{p.spec} ({p.label})" for p in phones)
+        fail(f"several phones are connected: {listing}. Pick one with --device android:SERIAL or --device ios:UDID",
+             EXIT_NO_DEVICE)
+    return phones[0]
+
+
+def _start(case_dir: Path | None, case_prefix: str, banner: str | None, as_json: bool):
+    from techsafe.workflow import feed_warning, load_indicators
+
+    case = new_case(case_dir, case_prefix)
+    indicators = load_indicators()
+    warnings = [w for w in (feed_warning(indicators),) if w]
+    if banner and not as_json:
+        console(stderr=True).print(banner)
+    return case, indicators, warnings
 
 
 def run_android_scan(client, serial: str, case_dir: Path | None, *, as_json: bool, auth_timeout: float,
@@ -61,10 +112,9 @@ def run_android_scan(client, serial: str, case_dir: Path | None, *, as_json: boo
 
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-    from techsafe.commands.common import console
     from techsafe.scanners.android import acquire as android
     from techsafe.scanners.android.commands import COMMANDS
-    from techsafe.workflow import analyze_and_seal, feed_warning, load_indicators
+    from techsafe.workflow import analyze_and_seal
 
     err = console(stderr=True)
     state = {d.serial: d.state for d in android.list_android_devices(client)}.get(serial, "gone")
@@ -77,11 +127,7 @@ def run_android_scan(client, serial: str, case_dir: Path | None, *, as_json: boo
                 "Unlock it, tap Allow on the 'Allow USB debugging?' prompt, and run the scan again.",
                 EXIT_NO_DEVICE,
             )
-    case = new_case(case_dir, case_prefix)
-    indicators = load_indicators()
-    warnings = [w for w in (feed_warning(indicators),) if w]
-    if banner and not as_json:
-        err.print(banner)
+    case, indicators, warnings = _start(case_dir, case_prefix, banner, as_json)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   console=err, transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("Reading the phone (read-only)…", total=len(COMMANDS))
@@ -95,8 +141,36 @@ def run_android_scan(client, serial: str, case_dir: Path | None, *, as_json: boo
     show(analysis, case, as_json=as_json, warnings=warnings)
     if report.incomplete:
         what = "the phone was disconnected during the scan" if report.device_lost else "some commands did not finish"
-        fail(
-            f"{what}; not collected: {', '.join(report.incomplete)}. Everything collected so far is kept in "
-            f"{case.root}. Reconnect the phone and scan again (findings above cover only what was collected).",
-            EXIT_INCOMPLETE,
-        )
+        _incomplete(what, report.incomplete, case)
+
+
+def run_ios_scan(udid: str, case_dir: Path | None, *, as_json: bool, trust_timeout: float, backup: bool = False,
+                 password: str | None = None, usbmux_address: str | None = None, case_prefix: str = "case",
+                 banner: str | None = None) -> None:
+    from techsafe.scanners.ios.acquire import IosAcquireError, TrustPending, acquire_ios
+    from techsafe.workflow import analyze_and_seal
+
+    err = console(stderr=True)
+    case, indicators, warnings = _start(case_dir, case_prefix, banner, as_json)
+    with err.status("Reading the iPhone (read-only)…", spinner="dots") as status:
+        try:
+            incomplete = acquire_ios(case, udid, backup=backup, password=password, wait_trust_s=trust_timeout,
+                                     progress=lambda msg: status.update(msg), usbmux_address=usbmux_address)
+        except TrustPending as exc:
+            case.log("acquire.error", platform="ios", error="not trusted")
+            fail(f"{exc} Everything is kept in {case.root}.", EXIT_NO_DEVICE)
+        except IosAcquireError as exc:
+            case.log("acquire.error", platform="ios", error=str(exc)[:200])
+            incomplete = [str(exc)]
+    analysis = analyze_and_seal(case, indicators)
+    show(analysis, case, as_json=as_json, warnings=warnings)
+    if incomplete:
+        _incomplete("the iPhone scan did not finish", tuple(incomplete), case)
+
+
+def _incomplete(what: str, missing: tuple[str, ...] | list[str], case) -> None:
+    fail(
+        f"{what}; not collected: {', '.join(missing)}. Everything collected so far is kept in {case.root}. "
+        "Reconnect the phone and scan again (the findings above cover only what was collected).",
+        EXIT_INCOMPLETE,
+    )

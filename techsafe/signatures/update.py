@@ -119,6 +119,9 @@ def _download(opener: urllib.request.OpenerDirector, url: str, cap: int) -> byte
                 if total > cap:
                     raise FeedError(f"{url}: over the {cap // MB} MB limit, download stopped")
                 chunks.append(chunk)
+            # http.client does not complain when a connection closes early: count it ourselves.
+            if declared and declared.isdigit() and total != int(declared):
+                raise FeedError(f"{url}: the download was cut short ({total} of {int(declared)} bytes)")
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return None

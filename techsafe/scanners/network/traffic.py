@@ -85,7 +85,7 @@ class _Tally:
         self.count = 0
         self.via: dict[str, None] = {}
         self.observed: dict[str, None] = {}
-        self.devices: dict[tuple[str, str], None] = {}
+        self.devices: dict[tuple[bytes, bytes], None] = {}
         self.more = 0
 
 
@@ -142,7 +142,7 @@ class TrafficMatcher:
         t.via[via] = None
         if len(t.observed) < MAX_NAMES:
             t.observed[observed] = None
-        device = (_mac_text(mac), ip_text(ip) if ip else "")
+        device = (mac, ip)  # raw bytes; turned into text once, in contacts()
         if device not in t.devices:
             if len(t.devices) < MAX_DEVICES:
                 t.devices[device] = None
@@ -345,7 +345,7 @@ class TrafficMatcher:
                     count=t.count,
                     via=tuple(sorted(t.via)),
                     observed=tuple(t.observed),
-                    devices=tuple(t.devices),
+                    devices=tuple((_mac_text(m), ip_text(i) if i else "") for m, i in t.devices),
                     more_devices=t.more,
                 )
             )

@@ -105,7 +105,7 @@ def test_every_cut_of_accessibility_keeps_each_users_list_whole():
 
     full = dict(parse_accessibility(ANDROID14).enabled)
     for cut in range(len(ANDROID14)):
-        state = _survives(parse_accessibility, ANDROID14[:cut], 0.5)
+        state = _survives(parse_accessibility, ANDROID14[:cut], 1.0)
         if state is None:
             continue
         for user, comps in state.enabled:
@@ -179,14 +179,14 @@ FRAGMENTS = [
 lines = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=40)), max_size=60)
 
 
-@settings(max_examples=150, deadline=500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=lines, name=st.sampled_from(sorted(PARSERS)), crlf=st.booleans())
 def test_fuzzed_lines(lines, name, crlf):
     text = ("\r\n" if crlf else "\n").join(lines)
-    _survives(PARSERS[name], text, 0.5)
+    _survives(PARSERS[name], text, 2.0)
 
 
-@settings(max_examples=100, deadline=500)
+@settings(max_examples=100, deadline=None)
 @given(text=st.text(max_size=2000), name=st.sampled_from(sorted(PARSERS)))
 def test_fuzzed_text(text, name):
-    _survives(PARSERS[name], text, 0.5)
+    _survives(PARSERS[name], text, 2.0)

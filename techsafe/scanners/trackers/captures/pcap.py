@@ -98,6 +98,11 @@ def read(data: bytes) -> PcapResult:
         return out
     nano = bool(getattr(reader, "nano", False))
     default_linktype = getattr(reader, "linktype", None)
+    import logging
+
+    scapy_log = logging.getLogger("scapy.runtime")
+    level = scapy_log.level
+    scapy_log.setLevel(logging.ERROR)  # problems are reported as NotChecked instead of scapy warnings
     try:
         for packet, meta in reader:
             out.packets += 1
@@ -106,6 +111,9 @@ def read(data: bytes) -> PcapResult:
                 units = (meta.tshigh << 32) | meta.tslow
                 time_us = units * 1_000_000 // (meta.tsresol or 1_000_000)
             else:
+                if len(packet) < meta.caplen:  # scapy only warns about a cut packet
+                    out.problem = f"capture is truncated in packet {out.packets}"
+                    break
                 linktype = default_linktype
                 time_us = meta.sec * 1_000_000 + (meta.usec // 1000 if nano else meta.usec)
             out.linktypes.add(linktype)
@@ -115,6 +123,7 @@ def read(data: bytes) -> PcapResult:
     except (Scapy_Exception, ValueError, OSError, EOFError, IndexError, KeyError, TypeError) as exc:
         out.problem = f"capture is corrupt after packet {out.packets} ({type(exc).__name__})"
     finally:
+        scapy_log.setLevel(level)
         try:
             reader.close()
         except Exception:
