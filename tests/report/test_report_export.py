@@ -89,12 +89,15 @@ def _age_decrypt_with_passphrase(archive, secret, tmp_path) -> bytes:
             if not sent and b"passphrase" in buf.lower():
                 os.write(fd, secret.encode() + b"\r")
                 sent = True
-        _, status = os.waitpid(pid, os.WNOHANG)
-        if _:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            pid = 0  # reaped
             break
     else:
         os.kill(pid, 9)
+        os.waitpid(pid, 0)
         pytest.fail(f"age did not finish: {buf!r}")
+    if pid:
+        os.waitpid(pid, 0)
     assert out.is_file(), buf
     return out.read_bytes()
 

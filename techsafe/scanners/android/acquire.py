@@ -235,4 +235,6 @@ def _reason(exc: Exception) -> str:
         return "the phone did not answer in time"
     if "offline" in text or "not found" in text or isinstance(exc, (ConnectionError, EOFError)):
         return "the phone was disconnected"
+    if text == "closed":  # the stream ended before an answer: cable pulled, or the phone dropped it
+        return "the phone was disconnected or closed the connection"
     return f"{name}: {text[:160]}" if text else name

@@ -69,9 +69,11 @@ DESCRIPTIONS: Mapping[str, str] = {
 }
 
 
-def describe_installer(installer: str | None) -> str:
+def describe_installer(installer: str | None, package: str = "") -> str:
     if installer is None:
         return "unknown"
+    if installer and installer == package:
+        return "recorded as the app itself: restored or copied by another tool"
     return INSTALLER_NAMES.get(installer, installer)
 
 
@@ -85,7 +87,7 @@ class AndroidContext:
     def input(self, key: str) -> TextInput:
         item = self.inputs.get(key)
         if item is None:
-            raise Unavailable(f"{DESCRIPTIONS.get(key, key)} could not be read from the phone")
+            raise Unavailable(f"{DESCRIPTIONS.get(key, key)}: not in what was collected")
         return item
 
     def parsed(self, key: str, parser: Callable[[str], Any]) -> Any:
@@ -178,17 +180,17 @@ class AndroidContext:
                     merged[name] = dataclasses.replace(pkg, system=False)
         return merged
 
+    def package(self, name: str) -> PackageInfo | None:
+        """The app's facts, or None when unknown or the app lists are unreadable."""
+        try:
+            return self.packages.get(name)
+        except Unavailable:
+            return None
+
     def is_system(self, package: str) -> bool:
         """Unknown apps count as not system: a hidden app must not pass as one."""
-        pkg = self.packages.get(package) if self._has_packages() else None
+        pkg = self.package(package)
         return bool(pkg and pkg.system)
-
-    def _has_packages(self) -> bool:
-        try:
-            self.packages
-        except Unavailable:
-            return False
-        return True
 
     def package_evidence(self, package: str) -> tuple[Evidence, ...]:
         """Where the app's own record is, in each source that lists it."""
@@ -208,6 +210,35 @@ class AndroidContext:
         from techsafe.scanners.android.parsers.accessibility import parse_accessibility
 
         return self.parsed("dumpsys_accessibility", parse_accessibility)
+
+    def enabled_accessibility(self) -> dict[str, Evidence]:
+        """Enabled accessibility components and where they are listed.
+
+        dumpsys is the primary source (what is bound and running); the
+        `enabled_accessibility_services` setting is the fallback for layouts
+        that name services by label only (Android 5-8), and is merged in so a
+        hostile dumpsys output cannot hide a service the setting lists.
+        """
+        from techsafe.scanners.android.parsers.accessibility import enabled_from_setting
+
+        components: dict[str, Evidence] = {}
+        failure: Unavailable | None = None
+        try:
+            item = self.input("dumpsys_accessibility")
+            for c in self.accessibility.enabled_components():
+                components.setdefault(c, item.evidence(c))
+        except Unavailable as exc:
+            failure = exc
+        try:
+            value = self.settings("secure").get("enabled_accessibility_services", "")
+        except Unavailable:
+            value = None
+        if value is None and failure is not None:
+            raise failure
+        for c in enabled_from_setting(value or ""):
+            if not any(_same_component(c, known) for known in components):
+                components[c] = self.setting_evidence("secure", "enabled_accessibility_services")
+        return components
 
     @cached_property
     def device_policy(self) -> DevicePolicyState:
@@ -244,6 +275,15 @@ class AndroidContext:
         facts = [("platform", "Android")]
         facts += [(name, props[key]) for name, key in wanted if props.get(key)]
         return tuple(facts)
+
+
+def _same_component(a: str, b: str) -> bool:
+    """'com.x/.Svc' and 'com.x/com.x.Svc' name the same service."""
+    def full(c: str) -> str:
+        pkg, _, cls = c.partition("/")
+        return f"{pkg}/{pkg}{cls}" if cls.startswith(".") else c
+
+    return full(a) == full(b)
 
 
 def _merge(a: PackageInfo, b: PackageInfo) -> PackageInfo:

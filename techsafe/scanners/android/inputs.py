@@ -32,6 +32,30 @@ class TextInput:
     first_line: int = 1  # line of the artifact where `text` starts
     complete: bool = True
     error: str = ""
+    # When one key gathers several sections of the same artifact (a dump that
+    # repeats a service), (lines in this part, artifact line it starts at)
+    # for each part after the first, so evidence lines stay exact.
+    more_parts: tuple[tuple[int, int], ...] = ()
+
+    def artifact_line(self, line: int) -> int:
+        """Line in the artifact of `line` (1-based) of this text."""
+        first, length = self.first_line, self.text.count("\n") + 1
+        for count, start in self.more_parts:
+            length -= count
+        if line <= length or not self.more_parts:
+            return first + line - 1
+        line -= length
+        for count, start in self.more_parts:
+            if line <= count:
+                return start + line - 1
+            line -= count
+        return first + line - 1
+
+    def joined(self, other: "TextInput") -> "TextInput":
+        text = self.text + "\n" + other.text
+        parts = self.more_parts + ((other.text.count("\n") + 1, other.first_line),)
+        return TextInput(self.key, text, self.artifact, self.first_line, self.complete and other.complete,
+                         self.error or other.error, parts)
 
     def evidence(self, needle: str, *, line: int | None = None) -> Evidence:
         """Evidence pointing at the first line containing `needle` (or at a
@@ -44,7 +68,7 @@ class TextInput:
                 end = self.text.find("\n", pos)
                 needle = self.text[start : end if end >= 0 else len(self.text)].strip()
         excerpt = needle if len(needle) <= MAX_EXCERPT else needle[: MAX_EXCERPT - 1] + "…"
-        return Evidence(self.artifact, excerpt, None if line is None else line + self.first_line - 1)
+        return Evidence(self.artifact, excerpt, None if line is None else self.artifact_line(line))
 
 
 def _settings_key(namespace: str) -> str:
@@ -76,7 +100,13 @@ def android_inputs(case: "Case") -> dict[str, TextInput]:
             if key:
                 offer(TextInput(key, text, rec.path, 1, rec.complete, rec.error))
         elif fmt == "dumpsys":
+            # A section name may repeat (a hostile app can print a fake
+            # header): every part is read, so injected text cannot hide the real one.
+            from_dump: dict[str, TextInput] = {}
             for section in split_dump(text):
                 key = _settings_key(section.name) if section.kind == "settings" else _dumpsys_key(section.name)
-                offer(TextInput(key, section.text, rec.path, section.first_line, rec.complete, rec.error))
+                part = TextInput(key, section.text, rec.path, section.first_line, rec.complete, rec.error)
+                from_dump[key] = from_dump[key].joined(part) if key in from_dump else part
+            for item in from_dump.values():
+                offer(item)
     return inputs

@@ -20,8 +20,8 @@ MAX_RECORDS = 64
 # ---- DNS ------------------------------------------------------------------
 
 
-def _dns_name(msg: bytes, pos: int) -> tuple[str | None, int]:
-    """(lower-case name or None if malformed, position after the name in the record)."""
+def _dns_name(msg: bytes, pos: int, lower: bool = True) -> tuple[str | None, int]:
+    """(name, lower-cased unless asked not to, or None if malformed; position after the name)."""
     labels: list[str] = []
     end = -1
     jumps = 0
@@ -49,9 +49,10 @@ def _dns_name(msg: bytes, pos: int) -> tuple[str | None, int]:
         size += length + 1
         if size > 255 or pos + 1 + length > n:
             return None, 0
-        labels.append(msg[pos + 1 : pos + 1 + length].decode("latin-1"))
+        labels.append(msg[pos + 1 : pos + 1 + length].decode("utf-8" if not lower else "latin-1", "replace"))
         pos += 1 + length
-    return ".".join(labels).lower(), (end if end >= 0 else pos)
+    name = ".".join(labels)
+    return (name.lower() if lower else name), (end if end >= 0 else pos)
 
 
 def dns_names(msg: bytes) -> tuple[bool, list[str], list[str], list[bytes]]:

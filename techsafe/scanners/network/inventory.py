@@ -224,7 +224,8 @@ def build_inventory(case: "Case") -> Inventory | None:
             onvif=a.onvif,
             open_ports=a.ports,
         )
-        model = next((m for m in a.models if m), "")
+        # The fullest self-description ("Reolink RLC-510A" over "RLC-510A").
+        model = max((m for m in a.models if m), key=len, default="")
         hosts.append(
             Host(
                 ip=ip,

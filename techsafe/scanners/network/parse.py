@@ -54,8 +54,8 @@ def mdns_records(msg: bytes) -> list[MdnsRecord]:
         if pos > len(msg):
             break
         rdata = msg[start:pos]
-        if rtype == 12:  # PTR
-            target, _ = _dns_name(msg, start)
+        if rtype == 12:  # PTR: keep the instance name as the device spells it
+            target, _ = _dns_name(msg, start, lower=False)
             if target:
                 out.append(MdnsRecord(name, rtype, target))
         elif rtype == 33 and rdlen >= 7:  # SRV

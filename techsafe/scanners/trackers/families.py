@@ -120,7 +120,7 @@ FAMILIES: dict[str, Family] = {
             "Hold the button to switch off, or let it discharge.", "Pebblebee app; ask the police to request owner data.",
         ),
         Family(
-            "apple_device", "Apple device in Find My mode (iPhone, iPad, Mac or a home-made Find My tag)", True, True,
+            "apple_device", "Apple device or home-made tag in Find My mode", True, True,
             "separated: address and key kept about 24 h", "address_or_id",
             (), _APPLE_OWNER, "Look for a phone, tablet or a small home-made device; switch it off or remove its battery.",
             "A real Apple device shows its owner in Find My only to them; hand it to the police.",

@@ -9,20 +9,24 @@ from techsafe.scanners.trackers.sighting import iso_from_us
 from techsafe.scanners.trackers.sweeps import Sweep
 
 
+def _a(label: str) -> str:
+    return ("An " if label[:1].upper() in "AEIOU" else "A ") + label
+
+
 def _title(v: Verdict) -> str:
     t = v.tracker
     label = family(t.family).label
     n = len(t.sweep_indexes)
     sweeps = f"{n} sweep{'s' if n != 1 else ''}"
     if v.kind == "tracker.near_owner":
-        return f"A {label} close to its owner's phone was seen: its owner was nearby (it may be the survivor's own)."
+        return f"{_a(label)} close to its owner's phone was seen: its owner was nearby (it may be the survivor's own)."
     if v.kind.endswith(".separated"):
         if v.severity == Severity.CRITICAL:
-            return f"A {label} away from its owner was found in {sweeps} at different places or times: it is travelling with the survivor."
-        return f"A {label} away from its owner is near the survivor (seen in {sweeps})."
+            return f"{_a(label)} away from its owner was found in {sweeps} at different places or times: it is travelling with the survivor."
+        return f"{_a(label)} away from its owner is near the survivor (seen in {sweeps})."
     if v.severity == Severity.HIGH:
-        return f"A {label} was found in {sweeps} at different places or times: unless it is the survivor's own, it is travelling with them."
-    return f"A {label} is near the survivor; this kind of tag does not say whether its owner is near, so ask whether it is theirs."
+        return f"{_a(label)} was found in {sweeps} at different places or times: unless it is the survivor's own, it is travelling with them."
+    return f"{_a(label)} is near the survivor; this kind of tag does not say whether its owner is near, so ask whether it is theirs."
 
 
 def _evidence(v: Verdict, sweeps: list[Sweep]) -> tuple[Evidence, ...]:

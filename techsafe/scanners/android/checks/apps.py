@@ -36,20 +36,22 @@ NEXT_STEP = {
 
 
 def _signature_hit(ctx: AndroidContext, pkg: PackageInfo):
-    """By package id first; renamed builds are still caught by certificate or APK hash."""
-    hit = ctx.indicators.match_package(pkg.name)
-    for digest in pkg.cert_sha1 + pkg.cert_sha256:
-        hit = hit or ctx.indicators.match_cert(digest)
-    for digest in pkg.apk_sha256:
-        hit = hit or ctx.indicators.match_file_sha256(digest)
-    return hit
+    """The most severe of the package-id, certificate and APK-hash matches:
+    a renamed stalkerware build still shows by its certificate, and a harmless
+    catalogue hit on the name must not hide it."""
+    ind = ctx.indicators
+    hits = [ind.match_package(pkg.name)]
+    hits += [ind.match_cert(d) for d in pkg.cert_sha1 + pkg.cert_sha256]
+    hits += [ind.match_file_sha256(d) for d in pkg.apk_sha256]
+    known = [h for h in hits if h is not None and h.category in CATEGORY_FINDINGS]
+    return max(known, key=lambda h: CATEGORY_FINDINGS[h.category][1], default=None)
 
 
 @check("android", area="android.apps.signatures", kinds=tuple(dict.fromkeys(k for k, _, _ in CATEGORY_FINDINGS.values())))
 def known_apps(ctx: AndroidContext) -> Iterator[Finding]:
     for name, pkg in sorted(ctx.packages.items()):
         hit = _signature_hit(ctx, pkg)
-        if hit is None or hit.category not in CATEGORY_FINDINGS:
+        if hit is None:
             continue
         kind, severity, what = CATEGORY_FINDINGS[hit.category]
         app = hit.name or hit.match.entry
@@ -79,7 +81,7 @@ def not_from_store(ctx: AndroidContext) -> Iterator[Finding]:
         if pkg.installer is None or pkg.installer in KNOWN_STORES:
             continue
         held = holders.get(pkg.name, [])
-        how = describe_installer(pkg.installer)
+        how = describe_installer(pkg.installer, pkg.name)
         if held:
             title = (
                 f"“{app_label(ctx, pkg.name)}” was not installed from an app store and has "

@@ -17,7 +17,7 @@ def capability_holders(ctx: AndroidContext) -> dict[str, list[str]]:
     """package -> capabilities ("accessibility", "device admin", ...) held by non-system apps."""
     holders: dict[str, list[str]] = {}
     probes = (
-        ("accessibility", lambda: [package_of(c) for c in ctx.accessibility.enabled_components()]),
+        ("accessibility", lambda: [package_of(c) for c in ctx.enabled_accessibility()]),
         ("device admin", lambda: [package_of(a.component) for a in ctx.device_policy.admins]),
         ("notification access", lambda: [package_of(c) for c in _listeners(ctx)[0]]),
     )
@@ -34,24 +34,17 @@ def capability_holders(ctx: AndroidContext) -> dict[str, list[str]]:
 
 @check("android", area="android.accessibility", kinds=("android.accessibility.enabled",))
 def enabled_accessibility(ctx: AndroidContext) -> Iterator[Finding]:
-    item = ctx.input("dumpsys_accessibility")
-    for component in ctx.accessibility.enabled_components():
+    for component, evidence in ctx.enabled_accessibility().items():
         package = package_of(component)
         if ctx.is_system(package):
             continue
-        evidence = [item.evidence(component)]
-        try:
-            if component in (ctx.settings("secure").get("enabled_accessibility_services") or ""):
-                evidence.append(ctx.setting_evidence("secure", "enabled_accessibility_services"))
-        except Unavailable:
-            pass
         yield Finding(
             "android.accessibility.enabled",
             Severity.HIGH,
             f"“{app_label(ctx, package)}” can read the screen and act on the phone (accessibility service turned on).",
             package,
-            tuple(evidence),
-            facts=(("component", component),) + app_facts(ctx.packages.get(package) if ctx._has_packages() else None),
+            (evidence,),
+            facts=(("component", component),) + app_facts(ctx.package(package)),
         )
 
 

@@ -14,7 +14,7 @@ def app_label(ctx: AndroidContext, package: str, fallback: str = "") -> str:
 def app_facts(pkg: PackageInfo | None) -> tuple[tuple[str, str], ...]:
     if pkg is None:
         return (("installed", "not in the list of apps"),)
-    facts = [("installed_from", describe_installer(pkg.installer))]
+    facts = [("installed_from", describe_installer(pkg.installer, pkg.name))]
     for name, value in (
         ("version", pkg.version_name),
         ("first_installed", pkg.first_install),
