@@ -28,14 +28,14 @@ def demo(platform: str, case_dir: Path | None, as_json: bool) -> None:
         fail(f"{folder}: the demo phone profile is missing from this installation")
     banner = "Practice scan of a SIMULATED phone (nothing real is scanned)."
     if platform == "ios":
-        from techsafe.commands.scan import run_ios_scan
+        from techsafe.commands.scan import ios_step, run_steps
         from techsafe.simulate.ios_harness import SimulatedIPhone
 
         with SimulatedIPhone(folder) as phone:
-            run_ios_scan(phone.udid, case_dir, as_json=as_json, trust_timeout=30, usbmux_address=phone.usbmux_address,
-                         case_prefix="demo", banner=banner)
+            step = lambda case: ios_step(case, phone.udid, trust_timeout=30, usbmux_address=phone.usbmux_address)  # noqa: E731
+            run_steps([step], case_dir, as_json=as_json, case_prefix="demo", banner=banner)
         return
-    from techsafe.commands.scan import run_android_scan
+    from techsafe.commands.scan import android_step, run_steps, wait_for_android
     from techsafe.simulate.harness import SimulatedPhone
     from techsafe.simulate.profile import ProfileError, load_profile
 
@@ -47,5 +47,6 @@ def demo(platform: str, case_dir: Path | None, as_json: bool) -> None:
         from techsafe.scanners.android.acquire import adb_client
 
         client = adb_client(phone.adb_port, start=False)
-        run_android_scan(client, phone.serial, case_dir, as_json=as_json, auth_timeout=30,
-                         case_prefix="demo", banner=banner)
+        wait_for_android(client, phone.serial, 30)
+        step = lambda case: android_step(case, client, phone.serial)  # noqa: E731
+        run_steps([step], case_dir, as_json=as_json, case_prefix="demo", banner=banner)

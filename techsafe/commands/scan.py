@@ -31,6 +31,11 @@ class PhoneChoice:
 @click.command()
 @click.option("--device", "device", is_flag=False, flag_value="auto", default=None, metavar="[android:SERIAL|ios:UDID]",
               help="Scan a connected phone; with several attached, name one.")
+@click.option("--trackers", is_flag=True, help="Sweep for Bluetooth trackers nearby.")
+@click.option("--duration", default=60.0, show_default=True, help="Seconds of the tracker sweep.")
+@click.option("--place", default=None, help="A label for where this tracker sweep happens (e.g. 'clinic').")
+@click.option("--network", is_flag=True, help="Look at this laptop's local network (cameras, doorbells, router).")
+@click.option("--iface", default=None, help="Network interface for --network (default: the one with the default route).")
 @click.option("--case", "case_dir", type=click.Path(path_type=Path), help="Case folder (default: a new folder under ./cases/).")
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.option("--auth-timeout", default=120.0, show_default=True,
@@ -38,18 +43,58 @@ class PhoneChoice:
 @click.option("--adb-port", type=int, default=None, help="adb server port (default: $ANDROID_ADB_SERVER_PORT or 5037).")
 @click.option("--backup", is_flag=True, help="iPhone: also take a local backup into the case and analyze it.")
 @click.option("--password", default=None, help="iPhone: password for an encrypted backup (asked when needed).")
-def scan(device: str | None, case_dir: Path | None, as_json: bool, auth_timeout: float, adb_port: int | None,
-         backup: bool, password: str | None) -> None:
-    """Scan a connected phone for stalkerware and risky settings (read-only)."""
-    if device is None:
-        fail("say what to scan: --device (a connected phone)", EXIT_NO_DEVICE)
-    phones, adb = discover_phones(adb_port, want=device.partition(":")[0] if device != "auto" else "")
-    target = pick_phone(device, phones)
-    if target.platform == "android":
-        run_android_scan(adb, target.ident, case_dir, as_json=as_json, auth_timeout=auth_timeout)
-    else:
-        run_ios_scan(target.ident, case_dir, as_json=as_json, trust_timeout=auth_timeout, backup=backup,
-                     password=password)
+def scan(device: str | None, trackers: bool, duration: float, place: str | None, network: bool, iface: str | None,
+         case_dir: Path | None, as_json: bool, auth_timeout: float, adb_port: int | None, backup: bool,
+         password: str | None) -> None:
+    """Scan a connected phone, Bluetooth trackers nearby and/or the home network. Read-only.
+
+    All parts of one scan go into one case folder and one report.
+    """
+    if device is None and not trackers and not network:
+        fail("say what to scan: --device (a connected phone), --trackers, --network", EXIT_NO_DEVICE)
+    steps = []
+    if device is not None:
+        phones, adb = discover_phones(adb_port, want=device.partition(":")[0] if device != "auto" else "")
+        target = pick_phone(device, phones)
+        if target.platform == "android":
+            wait_for_android(adb, target.ident, auth_timeout)
+            steps.append(lambda case: android_step(case, adb, target.ident))
+        else:
+            steps.append(lambda case: ios_step(case, target.ident, trust_timeout=auth_timeout, backup=backup,
+                                               password=password))
+    if trackers:
+        steps.append(lambda case: trackers_step(case, duration, place))
+    if network:
+        steps.append(lambda case: network_step(case, iface))
+    run_steps(steps, case_dir, as_json=as_json)
+
+
+def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str = "case", banner: str | None = None) -> None:
+    """Create the case, run every acquisition step into it, analyze once, show.
+
+    A step returns what it could not collect; the scan still analyzes what
+    exists and then exits non-zero saying what is missing.
+    """
+    from techsafe.workflow import analyze_and_seal, feed_warning, load_indicators
+
+    case = new_case(case_dir, case_prefix)
+    indicators = load_indicators()
+    warnings = [w for w in (feed_warning(indicators),) if w]
+    if banner and not as_json:
+        console(stderr=True).print(banner)
+    from techsafe.model import NotChecked
+
+    missing: list[str] = []
+    for step in steps:
+        missing += step(case)
+    analysis = analyze_and_seal(case, indicators, tuple(NotChecked("scan", m) for m in missing))
+    show(analysis, case, as_json=as_json, warnings=warnings)
+    if missing:
+        fail(
+            f"not everything could be collected: {'; '.join(missing)}. Everything collected so far is kept in "
+            f"{case.root}. The findings above cover only what was collected.",
+            EXIT_INCOMPLETE,
+        )
 
 
 def discover_phones(adb_port: int | None, want: str = "") -> tuple[list[PhoneChoice], object]:
@@ -94,42 +139,33 @@ def pick_phone(spec: str, phones: list[PhoneChoice]) -> PhoneChoice:
     return phones[0]
 
 
-def _start(case_dir: Path | None, case_prefix: str, banner: str | None, as_json: bool):
-    from techsafe.workflow import feed_warning, load_indicators
+def wait_for_android(client, serial: str, auth_timeout: float) -> None:
+    """While the phone shows "Allow USB debugging?": a spinner, then a clear message."""
+    from techsafe.scanners.android import acquire as android
 
-    case = new_case(case_dir, case_prefix)
-    indicators = load_indicators()
-    warnings = [w for w in (feed_warning(indicators),) if w]
-    if banner and not as_json:
-        console(stderr=True).print(banner)
-    return case, indicators, warnings
+    state = {d.serial: d.state for d in android.list_android_devices(client)}.get(serial, "gone")
+    if state == "device":
+        return
+    with console(stderr=True).status("Unlock the phone and tap Allow (\"Allow USB debugging?\")…", spinner="dots"):
+        state = android.wait_until_authorized(client, serial, auth_timeout)
+    if state != "device":
+        fail(
+            f"the phone did not allow USB debugging within {auth_timeout:.0f} s (state: {state}). "
+            "Unlock it, tap Allow on the 'Allow USB debugging?' prompt, and run the scan again.",
+            EXIT_NO_DEVICE,
+        )
 
 
-def run_android_scan(client, serial: str, case_dir: Path | None, *, as_json: bool, auth_timeout: float,
-                     case_prefix: str = "case", banner: str | None = None) -> None:
-    """Shared by `scan` and `demo`: authorise, acquire, analyze, show."""
+def android_step(case, client, serial: str) -> list[str]:
     import sys
 
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
     from techsafe.scanners.android import acquire as android
     from techsafe.scanners.android.commands import COMMANDS
-    from techsafe.workflow import analyze_and_seal
 
-    err = console(stderr=True)
-    state = {d.serial: d.state for d in android.list_android_devices(client)}.get(serial, "gone")
-    if state != "device":
-        with err.status("Unlock the phone and tap Allow (\"Allow USB debugging?\")…", spinner="dots"):
-            state = android.wait_until_authorized(client, serial, auth_timeout)
-        if state != "device":
-            fail(
-                f"the phone did not allow USB debugging within {auth_timeout:.0f} s (state: {state}). "
-                "Unlock it, tap Allow on the 'Allow USB debugging?' prompt, and run the scan again.",
-                EXIT_NO_DEVICE,
-            )
-    case, indicators, warnings = _start(case_dir, case_prefix, banner, as_json)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  console=err, transient=True, disable=not sys.stderr.isatty()) as progress:
+                  console=console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("Reading the phone (read-only)…", total=len(COMMANDS))
 
         def tick(key: str, status: str) -> None:
@@ -137,40 +173,50 @@ def run_android_scan(client, serial: str, case_dir: Path | None, *, as_json: boo
                 progress.advance(task)
 
         report = android.acquire_android(case, client, serial, progress=tick)
-    analysis = analyze_and_seal(case, indicators)
-    show(analysis, case, as_json=as_json, warnings=warnings)
-    if report.incomplete:
-        what = "the phone was disconnected during the scan" if report.device_lost else "some commands did not finish"
-        _incomplete(what, report.incomplete, case)
+    if not report.incomplete:
+        return []
+    what = "the phone was disconnected during the scan" if report.device_lost else "some phone commands did not finish"
+    return [f"{what} ({', '.join(report.incomplete)})"]
 
 
-def run_ios_scan(udid: str, case_dir: Path | None, *, as_json: bool, trust_timeout: float, backup: bool = False,
-                 password: str | None = None, usbmux_address: str | None = None, case_prefix: str = "case",
-                 banner: str | None = None) -> None:
+def ios_step(case, udid: str, *, trust_timeout: float, backup: bool = False, password: str | None = None,
+             usbmux_address: str | None = None) -> list[str]:
     from techsafe.scanners.ios.acquire import IosAcquireError, TrustPending, acquire_ios
-    from techsafe.workflow import analyze_and_seal
 
-    err = console(stderr=True)
-    case, indicators, warnings = _start(case_dir, case_prefix, banner, as_json)
-    with err.status("Reading the iPhone (read-only)…", spinner="dots") as status:
+    with console(stderr=True).status("Reading the iPhone (read-only)…", spinner="dots") as status:
         try:
-            incomplete = acquire_ios(case, udid, backup=backup, password=password, wait_trust_s=trust_timeout,
-                                     progress=lambda msg: status.update(msg), usbmux_address=usbmux_address)
+            missing = acquire_ios(case, udid, backup=backup, password=password, wait_trust_s=trust_timeout,
+                                  progress=lambda msg: status.update(msg), usbmux_address=usbmux_address)
         except TrustPending as exc:
             case.log("acquire.error", platform="ios", error="not trusted")
-            fail(f"{exc} Everything is kept in {case.root}.", EXIT_NO_DEVICE)
+            fail(f"{exc} The case folder {case.root} is kept.", EXIT_NO_DEVICE)
         except IosAcquireError as exc:
             case.log("acquire.error", platform="ios", error=str(exc)[:200])
-            incomplete = [str(exc)]
-    analysis = analyze_and_seal(case, indicators)
-    show(analysis, case, as_json=as_json, warnings=warnings)
-    if incomplete:
-        _incomplete("the iPhone scan did not finish", tuple(incomplete), case)
+            return [str(exc)]
+    return [f"iPhone: {', '.join(missing)}"] if missing else []
 
 
-def _incomplete(what: str, missing: tuple[str, ...] | list[str], case) -> None:
-    fail(
-        f"{what}; not collected: {', '.join(missing)}. Everything collected so far is kept in {case.root}. "
-        "Reconnect the phone and scan again (the findings above cover only what was collected).",
-        EXIT_INCOMPLETE,
-    )
+def trackers_step(case, duration: float, place: str | None) -> list[str]:
+    from techsafe.scanners.trackers.live import TrackersUnavailable, sweep
+
+    with console(stderr=True).status(f"Listening for Bluetooth trackers for {duration:.0f} s…", spinner="dots"):
+        try:
+            missing = sweep(case, duration, place)
+        except TrackersUnavailable as exc:
+            case.log("acquire.error", platform="trackers", error=str(exc)[:200])
+            return [f"tracker sweep: {exc}"]
+    return [f"tracker sweep: {', '.join(missing)}"] if missing else []
+
+
+def network_step(case, iface: str | None) -> list[str]:
+    from techsafe.scanners.network.acquire import scan_network
+    from techsafe.scanners.network.lan import LanError
+
+    with console(stderr=True).status("Looking at the local network…", spinner="dots") as status:
+        try:
+            skipped = scan_network(case, iface, progress=lambda msg: status.update(msg))
+        except LanError as exc:
+            case.log("acquire.error", platform="network", error=str(exc)[:200])
+            return [f"network: {exc}"]
+    # Steps skipped for lack of privileges are said in the findings' "not checked"; not a failure.
+    return []

@@ -89,7 +89,9 @@ def test_scan_sends_only_allow_listed_read_only_commands(techsafe_home, simulate
     sent = shell_commands(phone)
     assert sent, "the phone saw no command"
     assert [c for c in sent if not is_allowed(c)] == []
-    assert sorted(set(sent)) == sorted(c.shell for c in COMMANDS)
+    # every read was attempted; anything else sent was a listed fallback
+    assert {c.shell for c in COMMANDS} <= set(sent)
+    assert set(sent) <= {v for c in COMMANDS for v in c.variants}
     # nothing but shell commands was opened (no sync push, reboot, root...)
     assert {c.service for c in phone.commands_received} <= {"shell", "shell,v2", "exec"}
 

@@ -15,6 +15,7 @@ Prints "ready" when listening; runs until killed.
 from __future__ import annotations
 
 import socket
+import socketserver
 import struct
 import sys
 import threading
@@ -193,8 +194,15 @@ def mdns() -> object:
     return zc
 
 
+class QuietServer(ThreadingHTTPServer):
+    def server_bind(self):
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn): nothing may leave the namespace.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = IP, self.server_address[1]
+
+
 def main() -> None:
-    server = ThreadingHTTPServer((IP, 49000), Http)
+    server = QuietServer((IP, 49000), Http)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     multicast_listener(1900, ssdp_reply)
     keep = None

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 
 def analyze(case: "Case", indicators: "IndicatorSet") -> Analysis:
-    ctx = AndroidContext(android_inputs(case), indicators)
+    from techsafe.scanners.android.apk_facts import apk_inputs
+
+    ctx = AndroidContext(android_inputs(case), indicators, apk_inputs(case))
     return analyze_context(ctx, incomplete=_incomplete(case))
 
 

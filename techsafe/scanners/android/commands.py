@@ -13,6 +13,17 @@ import re
 from dataclasses import dataclass
 
 
+# Where rooting tools leave su or their own files (Magisk, KernelSU, APatch,
+# SuperSU, old one-click roots). Fixed paths only: never a path from the device.
+ROOT_PROBE_PATHS: tuple[str, ...] = (
+    "/system/bin/su", "/system/xbin/su", "/sbin/su", "/system/sbin/su", "/vendor/bin/su", "/su/bin/su",
+    "/system/bin/.ext/.su", "/system/usr/we-need-root/su", "/system/xbin/daemonsu", "/cache/su",
+    "/data/local/su", "/data/local/bin/su", "/data/local/xbin/su", "/debug_ramdisk/su",
+    "/system/bin/magisk", "/sbin/magisk", "/debug_ramdisk/magisk", "/data/adb/magisk", "/data/adb/ksu",
+    "/data/adb/ap", "/system/app/Superuser.apk", "/system/app/SuperSU",
+)
+
+
 @dataclass(frozen=True)
 class AndroidCommand:
     key: str  # artifact name and analyzer input key
@@ -46,6 +57,30 @@ COMMANDS: tuple[AndroidCommand, ...] = (
     AndroidCommand("settings_system", "settings list system", timeout_s=20, description="system settings"),
     AndroidCommand("users", "pm list users", timeout_s=20, description="users and work profiles"),
     AndroidCommand("dumpsys_account", "dumpsys account", timeout_s=30, description="accounts on the phone"),
+    # Apps with a launcher icon (Android 7+: PackageManagerShellCommand
+    # query-activities; `pm` forwards to it where `cmd` is missing). Disabled
+    # launcher components are not matched, so an app missing here is hidden.
+    AndroidCommand(
+        "launcher_activities",
+        "cmd package query-activities --brief -a android.intent.action.MAIN -c android.intent.category.LAUNCHER",
+        fallbacks=("pm query-activities --brief -a android.intent.action.MAIN -c android.intent.category.LAUNCHER",),
+        timeout_s=30,
+        description="apps with a launcher icon",
+    ),
+    # VPN apps declare a service for the android.net.VpnService action.
+    AndroidCommand(
+        "vpn_services",
+        "cmd package query-services --brief -a android.net.VpnService",
+        fallbacks=("pm query-services --brief -a android.net.VpnService",),
+        timeout_s=30,
+        description="VPN apps",
+    ),
+    AndroidCommand("dumpsys_appops", "dumpsys appops", timeout_s=60, description="app operations (overlay, installing apps)"),
+    AndroidCommand("dumpsys_telephony.registry", "dumpsys telephony.registry", timeout_s=30, description="call forwarding state"),
+    AndroidCommand("root_paths", "ls -l -d " + " ".join(ROOT_PROBE_PATHS) + " 2>&1", timeout_s=20,
+                   description="files left by rooting tools (read-only listing)"),
+    AndroidCommand("user_ca_certs", "ls -l /data/misc/user/0/cacerts-added 2>&1", timeout_s=20,
+                   description="certificates added by the user"),
 )
 
 BY_KEY: dict[str, AndroidCommand] = {c.key: c for c in COMMANDS}

@@ -24,6 +24,7 @@ from techsafe.scanners.android.facts import (
 from techsafe.scanners.android.inputs import TextInput
 
 if TYPE_CHECKING:
+    from techsafe.scanners.android.apk_facts import ApkFactSet, ApkInputs
     from techsafe.signatures import IndicatorSet
 
 # Installers that are app stores with review; anything else (none, the
@@ -66,6 +67,13 @@ DESCRIPTIONS: Mapping[str, str] = {
     "users": "users and work profiles",
     "dumpsys_account": "accounts (dumpsys account)",
     "androidqf_packages": "androidqf packages.json",
+    "launcher_activities": "the list of apps with a launcher icon",
+    "vpn_services": "the list of VPN apps",
+    "dumpsys_appops": "app operations (dumpsys appops)",
+    "dumpsys_telephony.registry": "call forwarding state (dumpsys telephony.registry)",
+    "root_paths": "the files rooting tools leave",
+    "user_ca_certs": "certificates added by the user",
+    "androidqf_root_binaries": "androidqf root_binaries.json",
 }
 
 
@@ -78,10 +86,18 @@ def describe_installer(installer: str | None, package: str = "") -> str:
 
 
 class AndroidContext:
-    def __init__(self, inputs: Mapping[str, TextInput], indicators: "IndicatorSet") -> None:
+    def __init__(self, inputs: Mapping[str, TextInput], indicators: "IndicatorSet", apks: "ApkInputs | None" = None) -> None:
         self.inputs = inputs
         self.indicators = indicators
+        self.apks = apks  # pulled APK files (apk_facts.ApkInputs); None: this input has none
         self._cache: dict[str, Any] = {}
+
+    @cached_property
+    def apk_facts(self) -> "ApkFactSet":
+        """Hash, certificates and YARA hits of every pulled APK, by package."""
+        from techsafe.scanners.android.apk_facts import ApkFactSet
+
+        return ApkFactSet.build(self.apks, self.indicators)
 
     # ---- generic --------------------------------------------------------
     def input(self, key: str) -> TextInput:
@@ -123,8 +139,16 @@ class AndroidContext:
 
     def settings(self, namespace: str) -> dict[str, str]:
         from techsafe.scanners.android.parsers.settings import parse_settings
+        from techsafe.scanners.android.parsers.settings_dump import parse_dumpsys_settings
 
-        return self.parsed(f"settings_{namespace}", parse_settings)
+        key = f"settings_{namespace}"
+        if key not in self.inputs and "dumpsys_settings" in self.inputs:
+            # bugreports carry `dumpsys settings` instead of `settings list`
+            found = self.parsed("dumpsys_settings", parse_dumpsys_settings).get(namespace)
+            if found is None:
+                raise Unavailable(f"{DESCRIPTIONS.get(key, key)}: not in what was collected")
+            return found
+        return self.parsed(key, parse_settings)
 
     def setting(self, key: str, namespaces: tuple[str, ...] = ("global", "secure", "system")) -> tuple[str, str] | None:
         """(namespace, value) of the first namespace that has the key. Raises
@@ -145,6 +169,8 @@ class AndroidContext:
         return None
 
     def setting_evidence(self, namespace: str, key: str) -> Evidence:
+        if f"settings_{namespace}" not in self.inputs and "dumpsys_settings" in self.inputs:
+            return self.input("dumpsys_settings").evidence(f" name:{key} ")
         return self.input(f"settings_{namespace}").evidence(f"{key}=")
 
     @cached_property
@@ -250,7 +276,41 @@ class AndroidContext:
     def users(self) -> tuple[AndroidUser, ...]:
         from techsafe.scanners.android.parsers.users import parse_users
 
+        if "users" not in self.inputs and "dumpsys_user" in self.inputs:
+            return self.parsed("dumpsys_user", parse_users)  # offline dumps: same UserInfo{} lines
         return self.parsed("users", parse_users)
+
+    # ---- how the phone is set up (checks/hiding, permissions, device_state) ----
+    @cached_property
+    def launcher_packages(self) -> frozenset[str]:
+        """Packages with an enabled launcher activity (icon) for the current user."""
+        from techsafe.scanners.android.parsers.intent_query import packages_of, parse_intent_query
+
+        return packages_of(self.parsed("launcher_activities", parse_intent_query))
+
+    @cached_property
+    def vpn_packages(self) -> frozenset[str]:
+        from techsafe.scanners.android.parsers.intent_query import packages_of, parse_intent_query
+
+        return packages_of(self.parsed("vpn_services", parse_intent_query))
+
+    @cached_property
+    def appops(self):
+        from techsafe.scanners.android.parsers.appops import parse_appops
+
+        return self.parsed("dumpsys_appops", parse_appops)
+
+    @cached_property
+    def call_forwarding(self):
+        from techsafe.scanners.android.parsers.telephony import parse_telephony_registry
+
+        return self.parsed("dumpsys_telephony.registry", parse_telephony_registry)
+
+    @cached_property
+    def user_ca_certs(self) -> tuple[str, ...]:
+        from techsafe.scanners.android.parsers.certs import parse_user_ca_listing
+
+        return self.parsed("user_ca_certs", parse_user_ca_listing)
 
     @cached_property
     def accounts(self) -> tuple[Account, ...]:

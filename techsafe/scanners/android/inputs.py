@@ -80,6 +80,7 @@ def _dumpsys_key(service: str) -> str:
 
 
 def android_inputs(case: "Case") -> dict[str, TextInput]:
+    from techsafe.scanners.android.parsers.bugreport import system_properties
     from techsafe.scanners.android.parsers.dump_sections import split_dump
 
     inputs: dict[str, TextInput] = {}
@@ -92,8 +93,8 @@ def android_inputs(case: "Case") -> dict[str, TextInput]:
 
     for rec in case.artifacts("android"):
         fmt = rec.meta.get("format")
-        if fmt is None:
-            continue
+        if fmt is None or fmt in ("apk", "apk-pull"):
+            continue  # pulled APKs and their pull log are read by apk_facts, not as text
         text = case.read_artifact(rec.path).decode("utf-8", errors="replace")
         if fmt in ("command", "text", "androidqf-packages"):
             key = "androidqf_packages" if fmt == "androidqf-packages" else str(rec.meta.get("key", ""))
@@ -109,4 +110,8 @@ def android_inputs(case: "Case") -> dict[str, TextInput]:
                 from_dump[key] = from_dump[key].joined(part) if key in from_dump else part
             for item in from_dump.values():
                 offer(item)
+            # a bugreport's main file also carries getprop output in a titled block
+            props = system_properties(text) if "------ SYSTEM PROPERTIES" in text else None
+            if props is not None:
+                offer(TextInput("getprop", props[0], rec.path, props[1], rec.complete, rec.error))
     return inputs

@@ -46,9 +46,8 @@ MAX_MAPPINGS = 512
 
 
 def has_raw_sockets() -> bool:
-    """root or CAP_NET_RAW (bit 13 of the effective capability set)."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        return True
+    """CAP_NET_RAW in the effective set (bit 13): root usually has it, but a
+    container's root may not, and a non-root user may have been granted it."""
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
@@ -56,7 +55,7 @@ def has_raw_sockets() -> bool:
                     return bool(int(line.split()[1], 16) & (1 << 13))
     except (OSError, ValueError):
         pass
-    return False
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def scan_network(case: "Case", iface: str | None, privileged: bool | None = None, progress: Callable[[str], None] | None = None) -> list[str]:

@@ -6,3 +6,4 @@ this package registers every check module below.
 """
 
 from techsafe.scanners.android.checks import apps, capabilities, settings  # noqa: F401
+from techsafe.scanners.android.checks import identity  # noqa: F401,E402  (APK certificates, hashes, YARA; disguised apps)
