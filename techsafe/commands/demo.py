@@ -19,7 +19,9 @@ PROFILES = {"android": "android14-demo", "ios": "ios17-demo"}
 @click.argument("platform", type=click.Choice(sorted(PROFILES)), default="android")
 @click.option("--case", "case_dir", type=click.Path(path_type=Path), help="Case folder (default: a new folder under ./cases/).")
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
-def demo(platform: str, case_dir: Path | None, as_json: bool) -> None:
+@click.option("--pull-apks", "pull_apks", type=click.Choice(["none", "suspicious", "all"]), default="suspicious",
+              show_default=True, help="Android: copy app files to check signing certificates and code.")
+def demo(platform: str, case_dir: Path | None, as_json: bool, pull_apks: str = "suspicious") -> None:
     """Practice scan of a simulated phone (android or ios), with real findings."""
     from techsafe.paths import resource_dir
 
@@ -48,5 +50,5 @@ def demo(platform: str, case_dir: Path | None, as_json: bool) -> None:
 
         client = adb_client(phone.adb_port, start=False)
         wait_for_android(client, phone.serial, 30)
-        step = lambda case: android_step(case, client, phone.serial)  # noqa: E731
+        step = lambda case: android_step(case, client, phone.serial, pull_apks=pull_apks)  # noqa: E731
         run_steps([step], case_dir, as_json=as_json, case_prefix="demo", banner=banner)

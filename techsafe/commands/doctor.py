@@ -62,21 +62,11 @@ def doctor(adb_port: int | None) -> None:
     except Exception as exc:  # a broken feed must not hide the other checks
         bad(f"indicator feeds could not be loaded ({type(exc).__name__})", "Run `techsafe signatures status`.")
 
-    for extra in _extra_checks():
+    from techsafe.doctor_checks import all_checks
+
+    for extra in all_checks():
         good, message, advice = extra()
         ok(message) if good else bad(message, advice)
 
     out.print("All good." if problems == 0 else f"{problems} problem{'s' if problems != 1 else ''} found.")
     raise SystemExit(0 if problems == 0 else 1)
-
-
-def _extra_checks():
-    """Checks other scanners offer as `doctor_checks()` in their package (iOS, BLE, network)."""
-    import importlib
-
-    for module in ("techsafe.scanners.ios.doctor", "techsafe.scanners.trackers.doctor", "techsafe.scanners.network.doctor"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
-        yield from mod.doctor_checks()

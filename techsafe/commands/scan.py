@@ -43,9 +43,12 @@ class PhoneChoice:
 @click.option("--adb-port", type=int, default=None, help="adb server port (default: $ANDROID_ADB_SERVER_PORT or 5037).")
 @click.option("--backup", is_flag=True, help="iPhone: also take a local backup into the case and analyze it.")
 @click.option("--password", default=None, help="iPhone: password for an encrypted backup (asked when needed).")
+@click.option("--pull-apks", "pull_apks", type=click.Choice(["none", "suspicious", "all"]), default="suspicious",
+              show_default=True, help="Android: copy app files to check signing certificates and code "
+              "(suspicious = apps not from a store, and flagged apps).")
 def scan(device: str | None, trackers: bool, duration: float, place: str | None, network: bool, iface: str | None,
          case_dir: Path | None, as_json: bool, auth_timeout: float, adb_port: int | None, backup: bool,
-         password: str | None) -> None:
+         password: str | None, pull_apks: str = "suspicious") -> None:
     """Scan a connected phone, Bluetooth trackers nearby and/or the home network. Read-only.
 
     All parts of one scan go into one case folder and one report.
@@ -58,7 +61,7 @@ def scan(device: str | None, trackers: bool, duration: float, place: str | None,
         target = pick_phone(device, phones)
         if target.platform == "android":
             wait_for_android(adb, target.ident, auth_timeout)
-            steps.append(lambda case: android_step(case, adb, target.ident))
+            steps.append(lambda case: android_step(case, adb, target.ident, pull_apks=pull_apks))
         else:
             steps.append(lambda case: ios_step(case, target.ident, trust_timeout=auth_timeout, backup=backup,
                                                password=password))
@@ -156,7 +159,7 @@ def wait_for_android(client, serial: str, auth_timeout: float) -> None:
         )
 
 
-def android_step(case, client, serial: str) -> list[str]:
+def android_step(case, client, serial: str, pull_apks: str = "suspicious") -> list[str]:
     import sys
 
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
@@ -173,10 +176,32 @@ def android_step(case, client, serial: str) -> list[str]:
                 progress.advance(task)
 
         report = android.acquire_android(case, client, serial, progress=tick)
+    if pull_apks != "none" and not report.device_lost:
+        pull_app_files(case, client, serial, pull_apks)
     if not report.incomplete:
         return []
     what = "the phone was disconnected during the scan" if report.device_lost else "some phone commands did not finish"
     return [f"{what} ({', '.join(report.incomplete)})"]
+
+
+def pull_app_files(case, client, serial: str, mode: str) -> None:
+    """Copy suspicious (or all) APKs into the case after a first analysis (issue 3)."""
+    import sys
+
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+    from techsafe.scanners.android.apks import pull_after_first_analysis
+    from techsafe.workflow import load_indicators
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), console=console(stderr=True),
+                  transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("Copying app files to check who made them…", total=None)
+
+        def tick(package: str, status: str) -> None:
+            if status != "start":
+                progress.advance(task)
+
+        pull_after_first_analysis(case, client.device(serial), load_indicators(), mode, progress=tick)
 
 
 def ios_step(case, udid: str, *, trust_timeout: float, backup: bool = False, password: str | None = None,

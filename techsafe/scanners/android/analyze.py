@@ -22,11 +22,14 @@ def analyze(case: "Case", indicators: "IndicatorSet") -> Analysis:
 
 
 def analyze_context(ctx: AndroidContext, incomplete: tuple[NotChecked, ...] = ()) -> Analysis:
+    from techsafe.scanners.android.enrich import boot_facts, enrich
+
     findings, gaps, checked = run_checks("android", ctx)
+    findings = enrich(ctx, findings)
     return Analysis(
         findings=sort_findings(findings),
         not_checked=incomplete + tuple(gaps),
-        device=ctx.device_facts(),
+        device=ctx.device_facts() + boot_facts(ctx),
         timeline=_timeline(ctx, findings),
         checked=tuple(checked),
     )

@@ -45,7 +45,7 @@ KNOWN_STORES: Mapping[str, str] = {
 }
 
 INSTALLER_NAMES: Mapping[str, str] = {
-    "": "no store (installed from a file, or preinstalled)",
+    "": "none recorded: an APK file, or preinstalled",
     "com.google.android.packageinstaller": "an APK file opened on the phone",
     "com.android.packageinstaller": "an APK file opened on the phone",
     "com.android.shell": "a computer over USB (adb)",

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 MAX_MEMBER_BYTES = 512 << 20  # one file inside an archive
 MAX_ARCHIVE_BYTES = 2 << 30  # everything inside an archive
 _DUMP_MARK = re.compile(rb"^DUMP OF (SERVICE|SETTINGS) ", re.M)
-ANDROIDQF_MARKERS = ("packages.json", "dumpsys.txt", "getprop.txt", "acquisition.json")
+# older layout (shared mvt/androidqf) and current androidqf (acquisition.json,
+# processes.json, hashes.csv, apks/ beside the same text files)
+ANDROIDQF_MARKERS = ("packages.json", "dumpsys.txt", "getprop.txt", "acquisition.json", "processes.json", "hashes.csv")
 BUGREPORT_MARKERS = ("main_entry.txt",)
 
 
@@ -35,6 +37,8 @@ def _androidqf_meta(name: str) -> dict[str, Any]:
         return {"format": "text", "key": "getprop"}
     if base == "packages.json":
         return {"format": "androidqf-packages"}
+    if base == "root_binaries.json":
+        return {"format": "text", "key": "androidqf_root_binaries"}
     m = re.fullmatch(r"settings_([a-z]+)\.txt", base)
     if m:
         return {"format": "text", "key": f"settings_{m.group(1)}"}
@@ -89,17 +93,42 @@ def ingest(path: Path, case: "Case") -> None:
         return
     bugreport = "bugreport" in what
     kind = "bugreport" if bugreport else "androidqf"
+    main = _main_entry(path) if bugreport else None
     stored = 0
     for rel, data in files:
-        meta = _bugreport_meta(rel) if bugreport else _androidqf_meta(rel)
+        meta = _bugreport_meta(rel, main) if bugreport else _androidqf_meta(rel)
         case.add_artifact("android", f"{kind}/{rel}", data, command=f"import {kind} {rel}", meta=meta)
         stored += 1
     if stored == 0:
         raise InputError(f"{path}: no readable files in this {what or 'input'}")
 
 
-def _bugreport_meta(name: str) -> dict[str, Any]:
+def _main_entry(path: Path) -> str | None:
+    """The main text file a bugreport's main_entry.txt names (AOSP dumpstate
+    writes `bugreport-<device>-<date>.txt` there), or None."""
+    raw = b""
+    try:
+        if path.is_dir():
+            entry = path / "main_entry.txt"
+            if entry.is_file() and not entry.is_symlink():
+                with open(entry, "rb") as fh:
+                    raw = fh.read(4096)
+        else:
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if PurePosixPath(n).name == "main_entry.txt"]
+                if names:
+                    with zf.open(names[0]) as fh:
+                        raw = fh.read(4096)
+    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError):
+        return None
+    name = raw.decode("utf-8", "replace").strip().splitlines()[0].strip() if raw.strip() else ""
+    return name if name and _safe_member(name) else None
+
+
+def _bugreport_meta(name: str, main: str | None = None) -> dict[str, Any]:
     base = PurePosixPath(name).name
+    if main and (name == main or base == PurePosixPath(main).name):
+        return {"format": "dumpsys"}
     if base.startswith("dumpstate") and base.endswith((".txt", ".log")) or base.startswith("bugreport-") and base.endswith(".txt"):
         return {"format": "dumpsys"}
     return {}

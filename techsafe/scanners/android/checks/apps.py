@@ -88,7 +88,7 @@ def not_from_store(ctx: AndroidContext) -> Iterator[Finding]:
                 f"{_words(held)}."
             )
         else:
-            title = f"“{app_label(ctx, pkg.name)}” was not installed from an app store ({how})."
+            title = f"“{app_label(ctx, pkg.name)}” was not installed from an app store (source: {how})."
         yield Finding(
             "android.app.sideloaded",
             Severity.HIGH if held else Severity.MEDIUM,

@@ -66,6 +66,8 @@ def parse_appops(text: str) -> AppOpsState:
         if not s:
             continue
         indent = indent_of(raw)
+        if s.split(" ", 1)[0] in ("false", "true"):
+            continue  # Huawei Android 7 splits "isPrivileged: false" over lines at column 0
         if s.startswith("Current AppOps Service state"):
             saw_state = True
             continue
