@@ -58,11 +58,20 @@ def safe_component(name: str) -> str:
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    atomic_write_blocks(path, [data], mode)
+
+
+def atomic_write_blocks(path: Path, blocks: Iterable[bytes], mode: int = 0o600) -> tuple[str, int]:
+    """Write blocks to a temp file beside `path`, fsync, rename; returns (sha256, size)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.name[:40])
+    digest, size = hashlib.sha256(), 0
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for block in blocks:
+                digest.update(block)
+                size += len(block)
+                fh.write(block)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -74,6 +83,7 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
             pass
         raise
     _fsync_dir(path.parent)
+    return digest.hexdigest(), size
 
 
 def _fsync_dir(path: Path) -> None:
@@ -193,59 +203,37 @@ class Case:
     ) -> ArtifactRecord:
         """Store raw bytes under artifacts/<source>/<name>; `name` may hold '/'
         separators, each component is made safe."""
+        return self._store(source, name, [data], command=command, started=started, duration_s=duration_s,
+                           exit_status=exit_status, error=error, complete=complete, meta=meta)
+
+    def add_artifact_file(
+        self, source: str, name: str, src: Path, *, command: str, meta: dict[str, Any] | None = None
+    ) -> ArtifactRecord:
+        """Like add_artifact, but copies a file in blocks: captures can be larger than memory."""
+        with open(src, "rb") as fh:
+            return self._store(source, name, iter(lambda: fh.read(1 << 20), b""), command=command, meta=meta)
+
+    def _store(self, source: str, name: str, blocks: Iterable[bytes], *, command: str, started: str | None = None,
+               duration_s: float = 0.0, exit_status: int | None = None, error: str = "", complete: bool = True,
+               meta: dict[str, Any] | None = None) -> ArtifactRecord:
         parts = [safe_component(source)] + [safe_component(p) for p in name.split("/") if p]
         rel = Path("artifacts", *parts)
-        atomic_write(self.root / rel, data)
+        started = started or utc_now()
+        sha256, size = atomic_write_blocks(self.root / rel, blocks)
         record = ArtifactRecord(
             path=rel.as_posix(),
-            sha256=hashlib.sha256(data).hexdigest(),
-            size=len(data),
+            sha256=sha256,
+            size=size,
             source=source,
             command=command,
-            started=started or utc_now(),
+            started=started,
             duration_s=duration_s,
             exit_status=exit_status,
             error=error,
             complete=complete,
             meta=dict(meta or {}),
         )
-        _append_line(self.root / "artifacts.jsonl", record.to_json())
-        return record
-
-    def add_artifact_file(
-        self, source: str, name: str, src: Path, *, command: str, meta: dict[str, Any] | None = None
-    ) -> ArtifactRecord:
-        """Like add_artifact, but copies a file in blocks: captures can be larger
-        than memory (added by the network scanner for pcaps)."""
-        parts = [safe_component(source)] + [safe_component(p) for p in name.split("/") if p]
-        rel = Path("artifacts", *parts)
-        dest = self.root / rel
-        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        started = utc_now()
-        h = hashlib.sha256()
-        size = 0
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=dest.name[:40])
-        try:
-            with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-                for block in iter(lambda: inp.read(1 << 20), b""):
-                    h.update(block)
-                    size += len(block)
-                    out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, dest)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
-        _fsync_dir(dest.parent)
-        record = ArtifactRecord(
-            path=rel.as_posix(), sha256=h.hexdigest(), size=size, source=source, command=command,
-            started=started, duration_s=0.0, meta=dict(meta or {}),
-        )
+        # The index line is written only once the bytes are safely on disk.
         _append_line(self.root / "artifacts.jsonl", record.to_json())
         return record
 
@@ -318,9 +306,3 @@ def _operator() -> str:
 
 def _dumps(obj: Any) -> bytes:
     return (json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def iter_records(records: Iterable[ArtifactRecord], prefix: str) -> Iterator[ArtifactRecord]:
-    for rec in records:
-        if rec.path.startswith(prefix):
-            yield rec

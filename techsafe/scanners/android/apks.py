@@ -52,14 +52,16 @@ class PullError(Exception):
     """One file could not be copied; the message is plain and has no personal data."""
 
 
-def valid_apk_path(path: str) -> bool:
-    """An APK path from the phone we are willing to ask for."""
-    if not isinstance(path, str) or not _PATH.match(path) or not path.endswith(".apk"):
-        return False
-    if not path.startswith(ALLOWED_ROOTS):
+def valid_device_path(path: str) -> bool:
+    """An app path (APK file or app folder) from the phone we are willing to ask for."""
+    if not isinstance(path, str) or not _PATH.match(path) or not path.startswith(ALLOWED_ROOTS):
         return False
     parts = path.split("/")[1:]
     return all(p not in ("", ".", "..") for p in parts)
+
+
+def valid_apk_path(path: str) -> bool:
+    return valid_device_path(path) and path.endswith(".apk")
 
 
 def select_packages(packages: Mapping[str, "PackageInfo"], mode: str, flagged: Iterable[str] = ()) -> list[str]:
@@ -110,7 +112,7 @@ def pull_apks(
             entry.update(status="failed", reason="the phone was disconnected")
         elif not apk_path:
             entry.update(status="skipped", reason="the phone did not say where the app file is")
-        elif not valid_apk_path(apk_path):
+        elif not valid_device_path(apk_path):
             entry.update(status="skipped", reason="the app file path is unusual and was not requested")
         else:
             try:
@@ -158,19 +160,23 @@ def pull_after_first_analysis(case: "Case", device, indicators: "IndicatorSet", 
 
 
 def _app_files(device, apk_path: str, timeout_s: float) -> list[str]:
-    """base.apk and its split APKs (same folder); the named path alone when
-    the folder cannot be listed."""
-    folder = posixpath.dirname(apk_path)
+    """base.apk and its split APKs. `apk_path` is the APK (pm list -f) or its
+    folder (dumpsys codePath); the folder is listed for splits, and when it
+    cannot be listed the APK path alone (or the usual base.apk) is asked for."""
+    is_file = apk_path.endswith(".apk")
+    folder = posixpath.dirname(apk_path) if is_file else apk_path.rstrip("/")
     names: list[str] = []
-    if apk_path.startswith("/data/app/"):
-        try:
-            names = sorted(n for n, mode in _sync_list(device, folder, timeout_s)
-                           if stat.S_ISREG(mode) and _APK_NAME.match(n))
-        except PullError:
-            names = []
+    try:
+        names = sorted(n for n, mode in _sync_list(device, folder, timeout_s)
+                       if stat.S_ISREG(mode) and _APK_NAME.match(n))
+    except PullError:
+        names = []
     paths = [f"{folder}/{n}" for n in names[:MAX_FILES_PER_APP]]
-    if apk_path not in paths:
+    if is_file and apk_path not in paths:
         paths.insert(0, apk_path)
+    if not paths:  # AOSP layout: /data/app/<..>/base.apk, /system/app/<Name>/<Name>.apk
+        base = "base" if folder.startswith("/data/app/") else posixpath.basename(folder)
+        paths = [f"{folder}/{base}.apk"]
     return [p for p in paths if valid_apk_path(p)]
 
 

@@ -75,10 +75,9 @@ def identified_by_apk(ctx: AndroidContext) -> Iterator[Finding]:
     apks = ctx.apk_facts
     if not apks.recorded:
         raise Unavailable("no app files (APKs) were copied, so signing certificates and app code were not checked")
-    packages = ctx.packages if ctx._has_packages() else {}
     for name in sorted(apks.by_package):
         files = apks.by_package[name]
-        pkg = packages.get(name)
+        pkg = ctx.package(name)
         found = _identity_hit(ctx, files)
         facts = app_facts(pkg) + _apk_facts(files)
         if found is not None:
