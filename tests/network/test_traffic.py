@@ -147,6 +147,8 @@ def test_analyze_case_findings_and_timeline(tmp_path, echap):
         f"A device on this network contacted a stalkerware server of TheTruthSpy ({C2_IP}): "
         "3 times between 2023-11-14T22:13:25.000Z and 2023-11-14T22:13:25.300Z."
     )
+    once = next(f for f in c2 if f.subject == "guestspy.com")
+    assert once.title.endswith("TheTruthSpy (guestspy.com): once, at 2023-11-14T22:13:22.000Z.")
     assert ip_finding.fact("devices") == "192.0.2.11 (02:00:00:00:00:0b)"
     assert ip_finding.indicator.entry == "TheTruthSpy" and ip_finding.indicator.field == "c2_ip"
     assert ip_finding.evidence[0].artifact == rec.path

@@ -236,7 +236,7 @@ def _pull_one(case: "Case", device, package: str, device_path: str, size_cap: in
             if not stat.S_ISREG(mode):
                 raise PullError("the app path is not a file")
             if size > size_cap:
-                raise PullError(f"the app file is larger than the {size_cap // MB} MB limit")
+                raise PullError(f"the app file is larger than the {_size(size_cap)} limit")
             _request(conn, b"RECV", device_path)
             total = 0
             while True:
@@ -251,7 +251,7 @@ def _pull_one(case: "Case", device, package: str, device_path: str, size_cap: in
                     raise PullError("the phone sent the app file in an unknown way")
                 total += n
                 if total > size_cap:
-                    raise PullError(f"the app file is larger than the {size_cap // MB} MB limit")
+                    raise PullError(f"the app file is larger than the {_size(size_cap)} limit")
                 if time.monotonic() > deadline:
                     raise PullError("copying the app file took too long")
                 out.write(conn.read_exact(n))
@@ -272,6 +272,10 @@ def _pull_one(case: "Case", device, package: str, device_path: str, size_cap: in
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+
+
+def _size(n: int) -> str:
+    return f"{n // MB} MB" if n >= MB else f"{max(1, n // 1024)} KB"
 
 
 def _gone(device) -> bool:

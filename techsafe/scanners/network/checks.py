@@ -45,10 +45,8 @@ def indicator_contacts(ctx) -> Iterator[Finding]:
             kind = "network.traffic.stalkerware_c2" if covert else "network.traffic.monitoring_app"
             severity = Severity.CRITICAL if covert else Severity.MEDIUM
             what = "a stalkerware server" if covert else "a monitoring app's server"
-            title = (
-                f"A device on this network contacted {what} of {c.name} ({c.match.value}): "
-                f"{c.count} time{'s' if c.count != 1 else ''} between {iso(c.first)} and {iso(c.last)}."
-            )
+            when = f"once, at {iso(c.first)}" if c.count == 1 else f"{c.count} times between {iso(c.first)} and {iso(c.last)}"
+            title = f"A device on this network contacted {what} of {c.name} ({c.match.value}): {when}."
             yield Finding(
                 kind=kind,
                 severity=severity,

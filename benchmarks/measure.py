@@ -1,0 +1,134 @@
+"""Timing and memory measurement shared by the benchmarks.
+
+Wall time is time.perf_counter around the whole thing (process start
+included when a process is measured). Peak memory is the peak resident set
+size the kernel reports for the child process (getrusage via os.wait4,
+ru_maxrss in KiB on Linux), so it covers everything the tool touched,
+interpreter included.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall_s: float
+    peak_rss_mb: float | None = None
+    returncode: int = 0
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Median and spread of repeated runs."""
+
+    runs: int
+    median_s: float
+    min_s: float
+    max_s: float
+    peak_rss_mb: float | None  # the largest peak over the runs
+
+    @classmethod
+    def of(cls, samples: Sequence[Sample]) -> "Stats":
+        walls = [s.wall_s for s in samples]
+        rss = [s.peak_rss_mb for s in samples if s.peak_rss_mb is not None]
+        return cls(len(walls), statistics.median(walls), min(walls), max(walls), max(rss) if rss else None)
+
+    def time_text(self) -> str:
+        return f"{fmt_s(self.median_s)} ({fmt_s(self.min_s)}–{fmt_s(self.max_s)}, n={self.runs})"
+
+    def rss_text(self) -> str:
+        return "—" if self.peak_rss_mb is None else f"{self.peak_rss_mb:.0f} MB"
+
+
+def fmt_s(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.2f} s"
+
+
+def require_shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        raise SystemExit(f"benchmarks: {path} is missing (the shared data folder must sit beside the repository)")
+    return path
+
+
+class ProcessFailed(RuntimeError):
+    pass
+
+
+def run_process(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                timeout_s: float = 600, ok_codes: tuple[int, ...] = (0,), stdout_path: Path | None = None) -> Sample:
+    """Run argv to completion; its wall time and peak RSS. Output goes to
+    stdout_path (or is dropped), stderr is kept for the error message."""
+    out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
+    try:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(list(argv), env=dict(env) if env is not None else None, cwd=cwd,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE)
+        stderr = b""
+        deadline = t0 + timeout_s
+        # Drain stderr while waiting so a chatty tool cannot block on a full pipe.
+        import selectors
+
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stderr, selectors.EVENT_READ)
+        while True:
+            if time.perf_counter() > deadline:
+                proc.kill()
+                raise ProcessFailed(f"{argv[0]} took longer than {timeout_s:.0f} s")
+            if sel.select(0.05):
+                chunk = os.read(proc.stderr.fileno(), 65536)
+                if not chunk:
+                    break
+                stderr = (stderr + chunk)[-20000:]
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        sel.close()
+        proc.stderr.close()
+    finally:
+        if stdout_path:
+            out.close()
+    if proc.returncode not in ok_codes:
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise ProcessFailed(f"{' '.join(map(str, argv[:4]))}... exited {proc.returncode}: {' | '.join(tail)}")
+    return Sample(wall, usage.ru_maxrss / 1024, proc.returncode)
+
+
+def repeat(fn: Callable[[int], Sample], runs: int, warmup: int = 1) -> Stats:
+    """fn(i) -> Sample, `warmup` unrecorded runs first (page cache, pyc files)."""
+    for i in range(warmup):
+        fn(-1 - i)
+    return Stats.of([fn(i) for i in range(runs)])
+
+
+def python() -> str:
+    return sys.executable
+
+
+def techsafe_argv(*args: str) -> list[str]:
+    """The installed `techsafe` console script, as a caseworker runs it."""
+    import shutil
+
+    exe = shutil.which("techsafe", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    return [exe, *args] if exe else [sys.executable, "-m", "techsafe", *args]
+
+
+def ratio_text(peer_s: float, ours_s: float) -> str:
+    if ours_s <= 0:
+        return "—"
+    r = peer_s / ours_s
+    return f"{r:.1f}x faster" if r >= 1 else f"{1 / r:.1f}x slower"

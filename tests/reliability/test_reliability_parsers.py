@@ -1,0 +1,136 @@
+"""Hostile input for every parser family (Android, iOS, trackers, network,
+indicator feeds): no exception outside the documented error types, a bound on
+time per input byte (1 MB of pathological input in seconds, not hours), and
+regression tests for the catastrophic regular expressions found here."""
+
+from __future__ import annotations
+
+import plistlib
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reliability_targets import all_targets
+
+TARGETS = all_targets()
+IDS = [t.name for t in TARGETS]
+MB = 1 << 20
+# Generous for a shared 2-core CI machine; a quadratic regex on 1 MB takes hours.
+SECONDS_PER_MB = 8.0
+
+
+def run(target, data: bytes):
+    try:
+        return target.fn(data)
+    except target.allowed as exc:
+        reason = str(exc)
+        # documented errors become a "not checked" line: one short line, no dump of the input
+        assert reason and "\n" not in reason and len(reason) < 400, reason
+        return None
+
+
+def mutated(seeds: list[bytes]):
+    """A seed with a few byte edits: keeps the format's shape so the parser goes deep."""
+    base = st.sampled_from(seeds or [b""])
+    edits = st.lists(st.tuples(st.integers(0, 1 << 16), st.binary(max_size=8), st.integers(0, 8)), max_size=6)
+
+    def apply(seed: bytes, ops) -> bytes:
+        b = bytearray(seed)
+        for pos, insert, delete in ops:
+            pos = pos % (len(b) + 1)
+            b[pos:pos + delete] = insert
+        return bytes(b)
+
+    return st.builds(apply, base, edits)
+
+
+def test_every_parser_family_is_covered():
+    assert {t.family for t in TARGETS} == {"android", "ios", "trackers", "network", "feeds"}
+    assert len(TARGETS) >= 45
+    for t in TARGETS:
+        assert t.seeds(), f"{t.name} has no seed input"
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=IDS)
+def test_seeds_parse(target):
+    for seed in target.seeds():
+        run(target, seed)
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=IDS)
+def test_random_and_mutated_bytes_never_crash(target):
+    seeds = target.seeds()
+
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.one_of(st.binary(max_size=2048), mutated(seeds)))
+    def prop(data):
+        t0 = time.perf_counter()
+        run(target, data)
+        assert time.perf_counter() - t0 < 2.0
+
+    prop()
+
+
+def pathological(seed: bytes) -> dict[str, bytes]:
+    """1 MB inputs that break backtracking regexes, naive loops and recursion."""
+    head = seed[:4096]
+    return {
+        "newlines": b"\n" * MB,
+        "spaces": b" " * MB,
+        "one-long-line": b"a" * MB,
+        "nested-open": b"[{<(" * (MB // 4),
+        "seed-head-repeated": (head * (MB // max(1, len(head)) + 1))[:MB] if head else b"x" * MB,
+        "seed-then-junk": (seed[:MB // 2] + b"\xff\x00" * MB)[:MB],
+    }
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=IDS)
+def test_one_megabyte_of_pathological_input_is_bounded(target):
+    seeds = target.seeds()
+    for label, data in pathological(seeds[0] if seeds else b"").items():
+        t0 = time.perf_counter()
+        run(target, data)
+        elapsed = time.perf_counter() - t0
+        assert elapsed < SECONDS_PER_MB, f"{target.name} took {elapsed:.1f}s on 1 MB of {label}"
+
+
+# ---- regressions: catastrophic regular expressions found by these tests ---------
+
+def _timed(fn, *args) -> float:
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def test_echap_yara_rule_count_is_linear_on_blank_lines():
+    # rules.yar comes from a feed download or an imported folder: hostile.
+    # `^\s*...` with re.M was quadratic (40 KB of newlines: 37 s; 1 MB: hours).
+    from techsafe.signatures.echap import _RULE
+
+    assert _timed(_RULE.findall, b"\n" * MB + b"rule x { condition: true }") < 2.0
+    assert len(_RULE.findall(b"private rule a { condition: true }\n  global rule b {condition: true}\nrule c {}")) == 3
+
+
+def test_provisioning_profile_search_is_linear():
+    # misagent answers come from the phone; `<\?xml.*?</plist>` was quadratic
+    # on a blob of repeated "<?xml" (4 MB cap: hours).
+    from techsafe.scanners.ios.parsers import provisioning_profiles
+
+    blob = b"<?xml" * (MB // 5)
+    data = plistlib.dumps({"Payload": [blob]}, fmt=plistlib.FMT_BINARY)
+    assert _timed(provisioning_profiles, data, "misagent") < 2.0
+    inner = plistlib.dumps({"Name": "Dev", "TeamName": "Team", "Entitlements": {"get-task-allow": True}})
+    found = provisioning_profiles(plistlib.dumps({"Payload": [b"\x30\x82junk<?xml" + inner + b"\x00sig"]}), "misagent")
+    assert [p.name for p in found] == ["Dev"]
+
+
+def test_report_redaction_is_linear_on_long_values():
+    # A device value (a name, a property) can be as long as the phone likes;
+    # the e-mail pattern was quadratic on a long run of word characters.
+    from techsafe.report.redact import redact_report
+
+    assert _timed(redact_report, {"device": {"name": "a" * (256 * 1024)}, "x": "b." * (128 * 1024)}) < 2.0
+    out = redact_report({"findings": [{"title": "mail ana.maria+x@example.org and 0044 20 7946 0958"}]})
+    assert "example.org" not in out["findings"][0]["title"]
