@@ -51,7 +51,8 @@ _CONTEXT = (
     (re.compile(r"\b(?:DeviceName|device_name)\b\s*[:=]\s*\"([^\"\n]+)\""), "device-name"),
 )
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# Local part capped at 64 (RFC 5321): unbounded, a long word without "@" was quadratic.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _ICCID = re.compile(r"(?<![\w])89\d{17,18}[Ff]?(?![\w])")
 _IMEI_PLAIN = re.compile(r"(?<![\w])\d{15}(?![\w])")
 _IMEI_GROUPED = re.compile(r"(?<![\w-])\d{2}[ -]\d{6}[ -]\d{6}[ -]\d(?![\w-])")

@@ -33,7 +33,9 @@ OPTIONAL_FILES = ("samples.csv", "network.csv", "rules.yar", "VERSION")
 ALL_FILES = YAML_FILES + OPTIONAL_FILES
 _DEFAULT_CATEGORY = {"ioc.yaml": "stalkerware", "watchware.yaml": "watchware"}
 _LIST_FIELDS = ("names", "packages", "certificates", "websites", "distribution", "ios_bundles")
-_RULE = re.compile(rb"^\s*(?:(?:private|global)\s+)*rule\s+[A-Za-z_]\w*", re.M)
+# Horizontal blanks only before "rule": `^\s*` with re.M re-scans every following
+# blank line from each line start (quadratic; 1 MB of newlines took hours).
+_RULE = re.compile(rb"^[ \t]*(?:(?:private|global)\s+)*rule\s+[A-Za-z_]\w*", re.M)
 
 
 def looks_like_echap_yaml(data: Any) -> bool:
@@ -233,6 +235,8 @@ def check_yara(data: bytes) -> str:
         yara.compile(source=data.decode("utf-8"))
     except UnicodeDecodeError:
         return "not UTF-8 text"
+    except ValueError:  # yara refuses a NUL byte in the source with ValueError
+        return "holds a NUL byte: not YARA source text"
     except yara.Error as exc:
         return " ".join(str(exc).split())[:160]
     return ""

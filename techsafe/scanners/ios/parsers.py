@@ -213,7 +213,16 @@ def profile_events(data: bytes, what: str) -> list[ProfileEvent]:
     return out
 
 
-_PLIST_IN_CMS = re.compile(rb"<\?xml.*?</plist>", re.S)
+
+
+def _plist_in_cms(blob: bytes) -> bytes | None:
+    """The first `<?xml ... </plist>` span. Two finds, linear: the lazy regex
+    this replaces was quadratic on a blob of repeated "<?xml" from the phone."""
+    start = blob.find(b"<?xml")
+    if start < 0:
+        return None
+    end = blob.find(b"</plist>", start)
+    return None if end < 0 else blob[start:end + len(b"</plist>")]
 
 
 def provisioning_profiles(data: bytes, what: str) -> list[ProvisioningProfile]:
@@ -229,11 +238,11 @@ def provisioning_profiles(data: bytes, what: str) -> list[ProvisioningProfile]:
     for blob in payload:
         if not isinstance(blob, bytes):
             continue
-        m = _PLIST_IN_CMS.search(blob[:4 * 1024 * 1024])
-        if not m:
+        inner = _plist_in_cms(blob[:4 * 1024 * 1024])
+        if inner is None:
             continue
         try:
-            p = load_dict(m.group(0), what)
+            p = load_dict(inner, what)
         except ParseError:
             continue
         ent = p.get("Entitlements") if isinstance(p.get("Entitlements"), dict) else {}

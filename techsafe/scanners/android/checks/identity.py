@@ -39,19 +39,20 @@ def _identity_hit(ctx: AndroidContext, apks: tuple[ApkFacts, ...]):
             for digest in (cert.sha1, cert.sha256):
                 hit = ctx.indicators.match_cert(digest)
                 if hit:
-                    return hit.category, hit.name or hit.match.entry, hit.match, Evidence(
+                    return hit.category, hit.name or hit.match.entry, hit.match, "certificate", Evidence(
                         facts.artifact, f"signing certificate SHA-1 {cert.sha1} SHA-256 {cert.sha256}")
     for facts in apks:
         if facts.identity is None:
             continue
         hit = ctx.indicators.match_file_sha256(facts.identity.sha256)
         if hit:
-            return hit.category, hit.name or hit.match.entry, hit.match, Evidence(facts.artifact, f"SHA-256 {facts.identity.sha256}")
+            return hit.category, hit.name or hit.match.entry, hit.match, "sha256", Evidence(
+                facts.artifact, f"SHA-256 {facts.identity.sha256}")
     for facts in apks:
         for y in facts.yara:
             if not y.heuristic:
                 match = IndicatorMatch(y.source, y.version, y.family, "yara", f"{y.rule} in {y.entry}")
-                return "stalkerware", y.family, match, Evidence(facts.artifact, f"YARA rule {y.rule} matched {y.entry}")
+                return "stalkerware", y.family, match, "yara", Evidence(facts.artifact, f"YARA rule {y.rule} matched {y.entry}")
     return None
 
 
@@ -81,14 +82,14 @@ def identified_by_apk(ctx: AndroidContext) -> Iterator[Finding]:
         found = _identity_hit(ctx, files)
         facts = app_facts(pkg) + _apk_facts(files)
         if found is not None:
-            category, family, match, evidence = found
+            category, family, match, by, evidence = found
             if category not in CATEGORY_FINDINGS:
                 continue
             kind, severity, what = CATEGORY_FINDINGS[category]
             by_name = _signature_hit(ctx, pkg) if pkg else ctx.indicators.match_package(name)
             if by_name is not None and CATEGORY_FINDINGS.get(by_name.category, ("",))[0] == kind:
                 continue  # the package-name check already reports it
-            how = HOW.get(match.field, "its file")
+            how = HOW[by]
             if severity == Severity.CRITICAL:
                 title = f"{what.capitalize()} “{family}” is installed on this phone as “{name}” (recognised by {how})."
             else:
