@@ -111,12 +111,18 @@ class SyntheticPhone:
             path_name, _, rest = line[len("package:"):].partition("  installer=")
             path, _, name = path_name.rpartition("=")
             installer, _, uid = rest.partition(" uid:")
-            digest = f"{rng.getrandbits(256):064x}"
+            digest, cert = f"{rng.getrandbits(256):064x}", f"{rng.getrandbits(256):064x}"
+            org = (name.split('.') + [name])[1].title()
+            subject = f"CN={org}, O={org} Inc., C=US"
             entries.append({
                 "name": name,
                 "files": [{"path": path, "local_name": "", "md5": digest[:32], "sha1": digest[:40],
-                           "sha256": digest, "sha512": digest * 2, "error": "", "verified_certificate": False,
-                           "certificate": None, "certificate_error": "", "trusted_certificate": False}],
+                           "sha256": digest, "sha512": digest * 2, "error": "", "verified_certificate": True,
+                           "certificate": {"Md5": cert[:32], "Sha1": cert[:40], "Sha256": cert,
+                                           "ValidFrom": "2019-03-01T10:00:00Z", "ValidTo": "2049-02-22T10:00:00Z",
+                                           "Issuer": subject, "Subject": subject, "SignatureAlgorithm": "SHA256-RSA",
+                                           "SerialNumber": rng.getrandbits(62)},
+                           "certificate_error": "", "trusted_certificate": False}],
                 "installer": installer, "uid": int(uid) if uid.isdigit() else -1, "disabled": False,
                 "system": name in system, "third_party": name not in system,
             })

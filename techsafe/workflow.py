@@ -32,7 +32,7 @@ def analyze_and_seal(case: "Case", indicators: "IndicatorSet", extra_gaps: tuple
     analysis = pipeline.analyze_case(case, indicators)
     if extra_gaps:
         analysis = pipeline.merge([analysis, Analysis((), extra_gaps)])
-    case.update_info(signature_sources=[_feed_json(f) for f in indicators.feeds])
+    case.update_info(signature_sources=[f.to_json() for f in indicators.feeds])
     case.write_findings(analysis)
     case.log("analyze", findings=len(analysis.findings), not_checked=len(analysis.not_checked), duration_s=round(time.monotonic() - t0, 3))
     seal(case)
@@ -46,8 +46,3 @@ def seal(case: "Case") -> None:
         case.write_manifest()
         return
     seal_case(case)
-
-
-def _feed_json(feed) -> dict:
-    keys = ("name", "kind", "version", "sha256", "imported_at", "source")
-    return {k: getattr(feed, k, "") for k in keys}

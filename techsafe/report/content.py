@@ -74,7 +74,7 @@ def build_report(
                 "meaning": pb.summary,
                 "evidence": [e.to_json() for e in f.evidence],
                 "indicator": f.indicator.to_json() if f.indicator else None,
-                "facts": [{"name": k, "value": v} for k, v in f.facts],
+                "facts": [{"name": k, "label": k.replace("_", " ").capitalize(), "value": v} for k, v in f.facts],
                 "playbook_id": pb.id,
                 "playbook_title": pb.title,
                 "playbook_is_fallback": pb.id != (f.playbook or f.kind),

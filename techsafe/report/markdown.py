@@ -50,7 +50,7 @@ def render_markdown(content: dict[str, Any]) -> str:
                 f"from {e(ind['source'])} version {e(ind['version'])}"
             )
         for fact in f["facts"]:
-            add(f"- **{e(fact['name'])}:** {e(fact['value'])}")
+            add(f"- **{e(fact.get('label') or fact['name'])}:** {e(fact['value'])}")
         add("- **Evidence:**")
         if not f["evidence"]:
             add("  - (none recorded)")

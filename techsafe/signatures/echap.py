@@ -180,7 +180,10 @@ def _csv_rows(data: bytes, filename: str, required: tuple[str, ...]) -> list[dic
     except UnicodeDecodeError as exc:
         raise FeedError(f"{filename}: not UTF-8 text (byte {exc.start})") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []  # reads the first row: may raise csv.Error too
+    except csv.Error as exc:
+        raise FeedError(f"{filename}: not valid CSV at line 1: {exc}") from None
     missing = [c for c in required if c not in header]
     if missing:
         raise FeedError(f"{filename}: missing column(s) {', '.join(missing)}")

@@ -122,7 +122,7 @@ def test_provisioning_profile_search_is_linear():
     data = plistlib.dumps({"Payload": [blob]}, fmt=plistlib.FMT_BINARY)
     assert _timed(provisioning_profiles, data, "misagent") < 2.0
     inner = plistlib.dumps({"Name": "Dev", "TeamName": "Team", "Entitlements": {"get-task-allow": True}})
-    found = provisioning_profiles(plistlib.dumps({"Payload": [b"\x30\x82junk<?xml" + inner + b"\x00sig"]}), "misagent")
+    found = provisioning_profiles(plistlib.dumps({"Payload": [b"\x30\x82junk" + inner + b"\x00sig"]}), "misagent")
     assert [p.name for p in found] == ["Dev"]
 
 

@@ -6,6 +6,7 @@ and read by the checks in checks/hiding.py, permissions.py, device_state.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -15,11 +16,18 @@ class AppOpsState:
 
     packages: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
-    def mode(self, package: str, op: str) -> str | None:
+    @cached_property
+    def _by_package(self) -> dict[str, dict[str, str]]:
+        # Built once: checks ask per app, and a scan over every app must stay
+        # linear (3,000 apps made the old per-call search take seconds).
+        index: dict[str, dict[str, str]] = {}
         for name, ops in self.packages:
-            if name == package:
-                return dict(ops).get(op)
-        return None
+            index.setdefault(name, dict(ops))  # the first block for a name wins, as before
+        return index
+
+    def mode(self, package: str, op: str) -> str | None:
+        ops = self._by_package.get(package)
+        return None if ops is None else ops.get(op)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ pose as system software and hold the powers stalkerware needs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Iterator
 
@@ -83,6 +84,7 @@ def identified_by_apk(ctx: AndroidContext) -> Iterator[Finding]:
         facts = app_facts(pkg) + _apk_facts(files)
         if found is not None:
             category, family, match, by, evidence = found
+            match = dataclasses.replace(match, field=by)  # one vocabulary: certificate | sha256 | yara
             if category not in CATEGORY_FINDINGS:
                 continue
             kind, severity, what = CATEGORY_FINDINGS[category]

@@ -21,12 +21,12 @@ def split_lines(text: str) -> list[str]:
     if not isinstance(text, str):
         raise ParseError("input is not text")
     lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if len(line) > MAX_LINE:
-            line = line[:MAX_LINE]
-        if line.endswith("\r"):
-            line = line.rstrip("\r")
-        lines[i] = line
+    # Whole-list passes only when needed: a per-line Python loop here cost
+    # more than the parsing itself on a 20 MB dumpsys.
+    if lines and max(map(len, lines)) > MAX_LINE:
+        lines = [line[:MAX_LINE] for line in lines]
+    if "\r" in text:
+        lines = [line.rstrip("\r") for line in lines]
     return lines
 
 

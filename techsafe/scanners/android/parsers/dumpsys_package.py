@@ -240,16 +240,18 @@ def _parse(text: str, first_line: int, what: str) -> tuple[PackageInfo, ...]:
     for i, raw in enumerate(lines):
         if not raw:
             continue
-        stripped = raw.strip()
-        indent = indent_of(raw)
-        if indent == 0:
+        if raw[0] not in " \t":
             # a top-level heading ends the previous one
             parser.finish()
-            in_packages = stripped == "Packages:"
+            in_packages = raw.strip() == "Packages:"
             saw_heading = saw_heading or in_packages
             continue
-        if not in_packages or not stripped:
+        if not in_packages:
+            continue  # resolver tables, dexopt...: most of a real dump, skipped unexamined
+        stripped = raw.strip()
+        if not stripped:
             continue
+        indent = indent_of(raw)
         name = _package_header(stripped) if stripped.startswith("Package [") else None
         if name is not None:
             parser.start(name, first_line + i, indent)
