@@ -9,6 +9,7 @@ interpreter included.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -20,6 +21,20 @@ from typing import Callable, Mapping, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+SPAWNER = Path(__file__).resolve().parent / "spawn_measured.py"
+
+
+def prepare_environment() -> None:
+    """Every measured Python process runs as an installed tool would: with
+    compiled bytecode cached (pip compiles on install; this environment
+    may set PYTHONDONTWRITEBYTECODE), kept out of the source tree."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # This checkout's techsafe, whatever `pip install -e` points at.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    if str(REPO) not in sys.path[:1]:
+        sys.path.insert(0, str(REPO))
+    os.environ["PYTHONPYCACHEPREFIX"] = str(REPO / "benchmarks" / ".work" / "pycache")
+    sys.dont_write_bytecode = False
 
 
 @dataclass(frozen=True)
@@ -71,41 +86,32 @@ class ProcessFailed(RuntimeError):
 
 def run_process(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
                 timeout_s: float = 600, ok_codes: tuple[int, ...] = (0,), stdout_path: Path | None = None) -> Sample:
-    """Run argv to completion; its wall time and peak RSS. Output goes to
-    stdout_path (or is dropped), stderr is kept for the error message."""
+    """Run argv to completion (through spawn_measured.py); its wall time and
+    peak RSS. Output goes to stdout_path (or is dropped); the end of stderr
+    is kept for the error message."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+        result = Path(tmp.name)
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     try:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(list(argv), env=dict(env) if env is not None else None, cwd=cwd,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE)
-        stderr = b""
-        deadline = t0 + timeout_s
-        # Drain stderr while waiting so a chatty tool cannot block on a full pipe.
-        import selectors
-
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stderr, selectors.EVENT_READ)
-        while True:
-            if time.perf_counter() > deadline:
-                proc.kill()
-                raise ProcessFailed(f"{argv[0]} took longer than {timeout_s:.0f} s")
-            if sel.select(0.05):
-                chunk = os.read(proc.stderr.fileno(), 65536)
-                if not chunk:
-                    break
-                stderr = (stderr + chunk)[-20000:]
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        sel.close()
-        proc.stderr.close()
+        proc = subprocess.run([sys.executable, "-S", str(SPAWNER), str(result), str(timeout_s), *map(str, argv)],
+                              env=dict(env) if env is not None else None, cwd=cwd, stdin=subprocess.DEVNULL,
+                              stdout=out, stderr=subprocess.PIPE, timeout=timeout_s + 30)
+        try:
+            measured = json.loads(result.read_text())
+        except (OSError, ValueError):
+            raise ProcessFailed(f"{argv[0]}: could not be started ({proc.stderr.decode('utf-8', 'replace')[-300:]})") from None
     finally:
         if stdout_path:
             out.close()
-    if proc.returncode not in ok_codes:
-        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise ProcessFailed(f"{' '.join(map(str, argv[:4]))}... exited {proc.returncode}: {' | '.join(tail)}")
-    return Sample(wall, usage.ru_maxrss / 1024, proc.returncode)
+        result.unlink(missing_ok=True)
+    if measured["timed_out"]:
+        raise ProcessFailed(f"{' '.join(map(str, argv[:4]))}... took longer than {timeout_s:.0f} s")
+    if measured["code"] not in ok_codes:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise ProcessFailed(f"{' '.join(map(str, argv[:4]))}... exited {measured['code']}: {' | '.join(tail)}")
+    return Sample(measured["wall_s"], measured["maxrss_kb"] / 1024, measured["code"])
 
 
 def repeat(fn: Callable[[int], Sample], runs: int, warmup: int = 1) -> Stats:

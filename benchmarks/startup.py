@@ -77,6 +77,9 @@ def run() -> Section:
 
 
 if __name__ == "__main__":
+    from measure import prepare_environment
+
+    prepare_environment()
     s = run()
     print(s.table)
     print(s.verdict)

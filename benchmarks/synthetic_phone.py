@@ -77,13 +77,14 @@ class SyntheticPhone:
 
     def profile(self, *, with_per_package: bool = True):
         """A DeviceProfile for SimulatedPhone (per-command latencies included)."""
-        from techsafe.scanners.android.commands import per_package
+        from techsafe.scanners.android.commands import PACKAGE_ID, per_package
         from techsafe.simulate.profile import CommandOutput, DeviceProfile
 
         cmds = {cmd: CommandOutput(out, latency_s=self.latency.get(cmd, 0.05)) for cmd, out in self.outputs.items()}
         if with_per_package:
             for name, out in self.per_package.items():
-                cmds[per_package("dumpsys package {package}", name)] = CommandOutput(out, latency_s=PER_PACKAGE_LATENCY_S)
+                if PACKAGE_ID.match(name):  # `android` itself has no dot: the allow-list never asks for it
+                    cmds[per_package("dumpsys package {package}", name)] = CommandOutput(out, latency_s=PER_PACKAGE_LATENCY_S)
         return DeviceProfile(serial=f"SYNTH{self.packages:05d}", name="panther", model="Pixel 7", device="panther",
                              commands=MappingProxyType(cmds), default_latency_s=0.05)
 

@@ -57,13 +57,26 @@ def safe_component(name: str) -> str:
     return "x-" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
+def private_dirs(path: Path) -> None:
+    """mkdir -p with 0700 for every folder it creates: mkdir(parents=True) gives
+    the intermediate ones (artifacts/) the umask's default, usually 0755."""
+    if path.is_dir():
+        return
+    private_dirs(path.parent)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return
+    os.chmod(path, 0o700)
+
+
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     atomic_write_blocks(path, [data], mode)
 
 
 def atomic_write_blocks(path: Path, blocks: Iterable[bytes], mode: int = 0o600) -> tuple[str, int]:
     """Write blocks to a temp file beside `path`, fsync, rename; returns (sha256, size)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.name[:40])
     digest, size = hashlib.sha256(), 0
     try:

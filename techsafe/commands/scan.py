@@ -88,9 +88,15 @@ def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str =
     from techsafe.model import NotChecked
 
     missing: list[str] = []
-    for step in steps:
-        missing += step(case)
-    analysis = analyze_and_seal(case, indicators, tuple(NotChecked("scan", m) for m in missing))
+    try:
+        for step in steps:
+            missing += step(case)
+        analysis = analyze_and_seal(case, indicators, tuple(NotChecked("scan", m) for m in missing))
+    except OSError as exc:  # the disk filled or the case folder vanished: say so, keep what was written
+        fail(
+            f"could not write to the case folder {case.root}: {exc.strerror or type(exc).__name__}. Everything "
+            f"written before this is kept; free some space, then run `techsafe analyze {case.root}`."
+        )
     show(analysis, case, as_json=as_json, warnings=warnings)
     if missing:
         fail(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from techsafe.commands.common import EXIT_NO_DEVICE, console, fail, new_case
+from techsafe.commands.common import EXIT_INCOMPLETE, EXIT_NO_DEVICE, console, fail, new_case
 
 
 @click.group("trackers")
@@ -47,19 +48,28 @@ def sweep_cmd(case_dir: Path | None, duration: float, place: str | None) -> None
     from techsafe.scanners.trackers.live import TrackersUnavailable, sweep
     from techsafe.scanners.trackers.view import live_table
 
-    case = new_case(case_dir, prefix="trackers")
     out = console()
+    cases = []
+
+    def make_case():
+        # Only once the adapter scans: no Bluetooth leaves no empty case folder.
+        cases.append(new_case(case_dir, prefix="trackers"))
+        return cases[0]
+
     try:
         with Live(console=out, refresh_per_second=2, transient=False) as live:
             def progress(elapsed, total, seen):
                 live.update(live_table(seen, elapsed, total))
 
-            missing = sweep(case, duration, place, progress=progress)
+            missing = sweep(make_case, duration, place, progress=progress)
     except TrackersUnavailable as exc:
         fail(str(exc), EXIT_NO_DEVICE)
+    case = cases[0]
     for m in missing:
         out.print(f"[yellow]Not complete:[/] {m}")
     out.print(f"Sweep stored in {case.root}. Run `techsafe trackers history {case.root}` or `techsafe analyze {case.root}`.")
+    if missing:
+        sys.exit(EXIT_INCOMPLETE)
 
 
 @trackers.command("history")

@@ -23,15 +23,19 @@ STYLE = {
 def render_summary(console: "Console", analysis: Analysis, case_dir: str, warnings: list[str] = ()) -> None:
     from rich.panel import Panel
     from rich.table import Table
+    from rich.markup import escape
     from rich.text import Text
 
+    # Text from the phone or an input file is data, never rich markup: a model
+    # named "[/]" raised MarkupError and hid the findings.
     device = dict(analysis.device)
     if device:
         name = " ".join(v for k, v in device.items() if k in ("manufacturer", "model") and v) or device.get("platform", "")
         version = device.get("android_version") or device.get("ios_version") or ""
-        console.print(f"[bold]Device:[/bold] {name}" + (f" ({device.get('platform', '')} {version})" if version else ""))
+        console.print(f"[bold]Device:[/bold] {escape(name)}"
+                      + (escape(f" ({device.get('platform', '')} {version})") if version else ""))
     for w in warnings:
-        console.print(f"[bold yellow]Warning:[/bold yellow] {w}")
+        console.print(f"[bold yellow]Warning:[/bold yellow] {escape(w)}")
 
     counts = analysis.counts
     attention = sum(counts[s.label] for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM))
@@ -61,5 +65,5 @@ def render_summary(console: "Console", analysis: Analysis, case_dir: str, warnin
     if analysis.not_checked:
         console.print("[bold]Not checked[/bold] (do not read these as 'all clear'):")
         for n in analysis.not_checked:
-            console.print(f"  • {n.area}: {n.reason}")
-    console.print(f"Case folder: [bold]{case_dir}[/bold]  (report: techsafe report {case_dir})")
+            console.print(f"  • {escape(n.area)}: {escape(n.reason)}")
+    console.print(f"Case folder: [bold]{escape(str(case_dir))}[/bold]  (report: techsafe report {escape(str(case_dir))})")

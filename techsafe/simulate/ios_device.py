@@ -338,8 +338,10 @@ def _mcinstall(p: IosProfile, command: str, req: dict[str, Any]) -> list[dict[st
     if command == "GetProfileList":
         ids = [str(x["PayloadIdentifier"]) for x in p.profiles]
         meta = {}
+        # A real iPhone lists metadata only; PayloadContent stays on the phone.
+        hidden = ("PayloadIdentifier", "IsActive") + (() if p.profile_list_payloads else ("PayloadContent",))
         for x in p.profiles:
-            meta[str(x["PayloadIdentifier"])] = {k: v for k, v in x.items() if k not in ("PayloadIdentifier", "IsActive")}
+            meta[str(x["PayloadIdentifier"])] = {k: v for k, v in x.items() if k not in hidden}
             meta[str(x["PayloadIdentifier"])].setdefault("PayloadVersion", 1)
         manifest = {str(x["PayloadIdentifier"]): {"Description": x.get("PayloadDisplayName", ""),
                                                   "IsActive": x.get("IsActive", True)} for x in p.profiles}

@@ -11,6 +11,9 @@ A profile is a YAML file (safe_load) with:
   cloud_configuration: MCInstall GetCloudConfiguration reply (IsSupervised...)
   provisioning: provisioning profiles (Name, TeamName, UUID, ProvisionsAllDevices, ...)
   extra_services: service names only a jailbroken phone offers (com.apple.afc2)
+  profile_list_payloads: false (default) answers GetProfileList as a real
+            iPhone does, metadata only; true adds each PayloadContent
+  backup:   a backup folder (relative to the profile) served by mobilebackup2
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class IosProfile:
     provisioning: tuple[dict[str, Any], ...] = ()
     extra_services: tuple[str, ...] = ()
     trust: str = "trusted"
+    profile_list_payloads: bool = False
+    backup: Path | None = None
 
     def with_(self, **changes: Any) -> "IosProfile":
         return replace(self, **changes)
@@ -84,4 +89,6 @@ def load_ios_profile(path: Path | str) -> IosProfile:
         provisioning=tuple(data.get("provisioning") or ()),
         extra_services=tuple(data.get("extra_services") or ()),
         trust=str(data.get("trust", "trusted")),
+        profile_list_payloads=data.get("profile_list_payloads") is True,
+        backup=(path.parent / str(data["backup"])) if data.get("backup") else None,
     )

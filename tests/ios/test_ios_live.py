@@ -78,7 +78,14 @@ def test_demo_scan_exact_findings(demo_profile, new_case, indicators):
         "udid": demo_profile.udid, "passcode_set": "yes", "developer_mode": "off", "supervised": "no",
         "source": "live", "apps_total": "84", "apps_user": "24",
     }
-    assert {n.area for n in a.not_checked} == {"ios.accounts", "ios.location", "ios.permissions"}
+    # The phone lists profiles without their payloads: the MDM kind is judged from the name, and said so.
+    assert mdm.fact("payloads") == "device management (MDM), judged from its name"
+    # What only a backup holds is said out loud, never a silent "all clear".
+    gaps = {n.area: n.reason for n in a.not_checked}
+    assert set(gaps) == {"ios.accounts", "ios.location", "ios.permissions", "ios.findmy", "ios.location.sharing",
+                         "ios.location.significant"}
+    assert gaps["ios.location.sharing"] == ("location sharing (com.apple.icloud.fmfd.plist) is only read from a backup "
+                                            "(use --backup on a live scan); check Find My > People on the iPhone")
     # Every reply is kept byte-for-byte; the app list came in 5 frames (20 apps each) + Complete.
     names = sorted(r.path for r in case.artifacts("ios"))
     assert [n for n in names if "installation_proxy" in n] == [
@@ -154,3 +161,52 @@ def test_phone_unplugged_mid_scan(demo_profile, new_case, indicators):
     assert ("ios.profile.mdm" not in {f.kind for f in a.findings})
     assert {"ios.apps", "ios.jailbreak", "ios.os"} <= set(a.checked)
     assert ("ios.app.not_app_store", "com.safewatch.agent") in {(f.kind, f.subject) for f in a.findings}
+
+
+def _profile(ident, name, org, *types, **extra):
+    p = {"PayloadIdentifier": ident, "PayloadDisplayName": name, "PayloadOrganization": org,
+         "PayloadUUID": "00000000-0000-4000-8000-" + f"{abs(hash(ident)) % 10**12:012d}",
+         "PayloadContent": [{"PayloadType": t} for t in types]}
+    p.update(extra)
+    return p
+
+
+PROFILES = (
+    _profile("com.acme.wifi", "Acme Wi-Fi", "Acme", "com.apple.wifi.managed"),
+    _profile("com.example.settings", "Settings", "", "com.apple.mdm"),  # an MDM profile with a bland name
+    _profile("net.corp.trust", "Corporate Root Certificate", "Corp IT", "com.apple.security.root"),
+    _profile("com.hexnode.enroll", "Hexnode", "Hexnode", "com.apple.mdm"),
+)
+
+
+def test_profile_kinds_when_the_phone_lists_no_payloads(demo_profile, new_case, indicators):
+    """A real iPhone's GetProfileList carries no PayloadContent: kinds are judged from names, and an
+    unknown one is still reported (medium), saying its contents were not reported."""
+    case = new_case()
+    with SimulatedIPhone(demo_profile.with_(profiles=PROFILES)) as phone:
+        assert _scan(phone, case) == []
+        _sent_only_allowed(phone)
+    found = {f.subject: f for f in analyze.analyze(case, indicators).findings if f.kind.startswith("ios.profile.")
+             and f.kind != "ios.profile.provisioning"}
+    assert {s: (f.kind, f.severity.label, f.fact("payloads")) for s, f in found.items()} == {
+        "com.acme.wifi": ("ios.profile.other", "medium", "Wi-Fi, judged from its name"),
+        "com.example.settings": ("ios.profile.other", "medium", "contents not reported by the iPhone"),
+        "net.corp.trust": ("ios.profile.root_ca", "high", "root certificate, judged from its name"),
+        "com.hexnode.enroll": ("ios.profile.mdm", "high", "device management (MDM), judged from its name"),
+    }
+    assert found["com.example.settings"].title == ('A configuration profile "Settings" from an unnamed organisation is '
+                                                   "installed (contents not reported by the iPhone): check the survivor knows it.")
+
+
+def test_profile_kinds_from_payload_types_when_listed(demo_profile, new_case, indicators):
+    case = new_case()
+    with SimulatedIPhone(demo_profile.with_(profiles=PROFILES, profile_list_payloads=True)) as phone:
+        assert _scan(phone, case) == []
+    found = {f.subject: (f.kind, f.fact("payloads")) for f in analyze.analyze(case, indicators).findings
+             if f.kind in ("ios.profile.mdm", "ios.profile.root_ca", "ios.profile.other")}
+    assert found == {
+        "com.acme.wifi": ("ios.profile.other", "Wi-Fi"),
+        "com.example.settings": ("ios.profile.mdm", "device management (MDM)"),
+        "net.corp.trust": ("ios.profile.root_ca", "root certificate"),
+        "com.hexnode.enroll": ("ios.profile.mdm", "device management (MDM)"),
+    }

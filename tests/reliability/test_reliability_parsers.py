@@ -134,3 +134,66 @@ def test_report_redaction_is_linear_on_long_values():
     assert _timed(redact_report, {"device": {"name": "a" * (256 * 1024)}, "x": "b." * (128 * 1024)}) < 2.0
     out = redact_report({"findings": [{"title": "mail ana.maria+x@example.org and 0044 20 7946 0958"}]})
     assert "example.org" not in out["findings"][0]["title"]
+
+
+def test_sqlite_with_a_corrupt_schema_is_a_parse_error(tmp_path):
+    # Found by fuzz/run.py (ios.tcc_db): sqlite3 decodes the error message that
+    # quotes a corrupt schema as UTF-8 and raised UnicodeDecodeError.
+    import sqlite3
+
+    from techsafe.scanners.ios.parsers import accounts, tcc_grants
+    from techsafe.scanners.ios.plists import ParseError
+
+    db = tmp_path / "TCC.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE access (service TEXT, client TEXT, auth_value INT)")
+    conn.commit()
+    conn.close()
+    raw = db.read_bytes().replace(b"CREATE TABLE access", b"CREATE\xa0TABLE access")
+    with pytest.raises(ParseError, match="corrupt schema"):
+        tcc_grants(raw)
+    with pytest.raises(ParseError):
+        accounts(raw)
+
+
+# ---- a malformed section is "not checked", never silence -------------------------------
+
+def _demo_case(tmp_path, corrupt: set[str]):
+    from pathlib import Path
+
+    from techsafe import pipeline
+    from techsafe.case import Case
+    from techsafe.scanners.android.commands import COMMANDS
+    from techsafe.signatures import load_indicators
+    from techsafe.simulate.adb_device import unknown_command
+    from techsafe.simulate.profile import load_profile
+
+    profile = load_profile(Path(__file__).resolve().parents[2] / "fixtures/devices/android14-demo")
+    case = Case.create(tmp_path / ("case-" + "-".join(sorted(corrupt)) if corrupt else tmp_path / "case"))
+    for c in COMMANDS:
+        out = (profile.answer(c.shell) or unknown_command(c.shell, profile)).stdout
+        if c.key in corrupt:
+            out = b"\x00\xff\xfe garbage a stalkerware app printed \x1b[31m\n" * 3
+        case.add_artifact("android", f"{c.key}.txt", out, command=c.shell, exit_status=0,
+                          meta={"format": "command", "key": c.key})
+    return pipeline.analyze_case(case, load_indicators())
+
+
+# Inputs with one source: garbage in it alone must be said. Inputs with a
+# second source (the package list is also in `dumpsys package`; enabled
+# accessibility services also in secure settings) are corrupted together.
+SINGLE = ["getprop", "dumpsys_device_policy", "settings_secure", "settings_global", "users", "dumpsys_account"]
+TOGETHER = [("packages", "packages_system", "dumpsys_package"), ("dumpsys_accessibility", "settings_secure")]
+
+
+@pytest.mark.parametrize("keys", [(k,) for k in SINGLE] + TOGETHER, ids=lambda k: "+".join(k))
+def test_garbage_in_a_section_is_listed_as_not_checked(tmp_path, techsafe_home, keys):
+    from techsafe.scanners.android.context import DESCRIPTIONS
+
+    clean = _demo_case(tmp_path, set())
+    broken = _demo_case(tmp_path, set(keys))
+    new_gaps = [n for n in broken.not_checked if n not in clean.not_checked]
+    said = " ".join(n.reason for n in new_gaps)
+    assert new_gaps, f"garbage in {keys} changed nothing in 'not checked'"
+    assert any(DESCRIPTIONS.get(k, k) in said for k in keys), said
+    assert all("not understood" in n.reason or "not in a known format" in n.reason for n in new_gaps), said

@@ -100,19 +100,10 @@ def adb_client(port: int | None = None, start: bool = True):
 
 def list_android_devices(client) -> list[AndroidDeviceRef]:
     refs = []
-    for info in client.list(extended=True) if _supports_extended(client) else client.list():
+    for info in client.list(extended=True):  # extended: the model name, for choosing among several
         tags = getattr(info, "tags", {}) or {}
         refs.append(AndroidDeviceRef(info.serial, info.state, tags.get("model", "")))
     return refs
-
-
-def _supports_extended(client) -> bool:
-    import inspect
-
-    try:
-        return "extended" in inspect.signature(client.list).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def wait_until_authorized(client, serial: str, timeout_s: float, on_wait: Callable[[str], None] | None = None) -> str:

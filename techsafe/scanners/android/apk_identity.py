@@ -79,14 +79,14 @@ def read_identity(data: bytes) -> ApkIdentity:
     if cd_offset + cd_size > eocd:
         raise ApkError("the ZIP directory points past the end of the file (truncated or corrupt)")
     problems: list[str] = []
-    found: dict[bytes, tuple[str, set[str]]] = {}  # der -> (subject, schemes)
+    found: dict[bytes, set[str]] = {}  # DER certificate -> schemes it was found in
     schemes: list[str] = []
 
     try:
         for scheme, ders in _signing_block_certs(data, cd_offset):
             schemes.append(scheme)
             for der in ders:
-                found.setdefault(der, ("", set()))[1].add(scheme)
+                found.setdefault(der, set()).add(scheme)
     except ApkError as exc:
         problems.append(f"APK signing block: {exc}")
 
@@ -109,10 +109,10 @@ def read_identity(data: bytes) -> ApkIdentity:
         if "v1" not in schemes:
             schemes.append("v1")
         for der in ders:
-            found.setdefault(der, ("", set()))[1].add("v1")
+            found.setdefault(der, set()).add("v1")
 
     certs = []
-    for der, (_subject, where) in found.items():
+    for der, where in found.items():
         certs.append(
             Certificate(
                 sha1=hashlib.sha1(der).hexdigest().upper(),

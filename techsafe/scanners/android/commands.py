@@ -87,7 +87,8 @@ BY_KEY: dict[str, AndroidCommand] = {c.key: c for c in COMMANDS}
 
 # Package ids as Android allows them (letters, digits, '_' and '.'); anything
 # else read from the device is never put into a command line.
-PACKAGE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+# \Z, not $: `$` also matches before a trailing newline ("com.a\n" passed).
+PACKAGE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+\Z")
 
 # Per-package commands, built only from validated ids.
 PER_PACKAGE = ("dumpsys package {package}",)

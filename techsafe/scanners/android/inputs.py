@@ -39,6 +39,8 @@ class TextInput:
 
     def artifact_line(self, line: int) -> int:
         """Line in the artifact of `line` (1-based) of this text."""
+        if not self.more_parts:
+            return self.first_line + line - 1  # one part: no need to count a (20 MB) text's lines
         first, length = self.first_line, self.text.count("\n") + 1
         for count, start in self.more_parts:
             length -= count

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -119,7 +120,7 @@ def _main_entry(path: Path) -> str | None:
                 if names:
                     with zf.open(names[0]) as fh:
                         raw = fh.read(4096)
-    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError):
+    except (OSError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError):
         return None
     name = raw.decode("utf-8", "replace").strip().splitlines()[0].strip() if raw.strip() else ""
     return name if name and _safe_member(name) else None
@@ -186,6 +187,7 @@ def _zip_files(path: Path) -> Iterator[tuple[str, bytes]]:
                                 f"{path}: {rel} unpacks to more than allowed (possible zip bomb); refusing"
                             )
                         chunks.append(block)
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+                # zlib.error: a damaged deflate stream (zipfile does not wrap it)
                 raise InputError(f"{path}: {rel} cannot be read ({exc})") from None
             yield rel, b"".join(chunks)

@@ -63,6 +63,12 @@ def _device_facts(ctx: IosContext) -> dict[str, str]:
         prefs = _try(lambda: ctx.global_preferences)
         if prefs is not None:
             dev.update(prefs[0])
+        loc = _try(lambda: ctx.location_services)
+        if loc is not None:
+            dev["location_services"] = "on" if loc[0] else "off"
+        fmy = _try(lambda: ctx.find_my)
+        if fmy is not None:
+            dev["find_my_iphone"] = "on" if fmy[0].enabled else "off"
     else:
         dev["source"] = "live" if ctx.is_live else ("app list" if ctx.names("installation_proxy/") else "none")
     apps = _try(lambda: ctx.apps)

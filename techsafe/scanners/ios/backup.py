@@ -30,9 +30,10 @@ WANTED: tuple[tuple[str, str, str], ...] = (
     ("ios.location", "RootDomain", "Library/Caches/locationd/clients.plist"),
     ("ios.accounts", "HomeDomain", "Library/Accounts/Accounts3.sqlite"),
     ("ios.profiles", CONFIG_PROFILES_DOMAIN, "Library/ConfigurationProfiles/"),
-    ("ios.findmy", "HomeDomain", "Library/Preferences/com.apple.icloud.findmydeviced.plist"),
-    ("ios.findmy", "HomeDomain", "Library/Preferences/com.apple.icloud.fmfd.plist"),
-    ("ios.findmy", "HomeDomain", "Library/Preferences/com.apple.findmy.plist"),
+    # Find My and location sharing: what each file shows is documented in findmy.py.
+    ("ios.location", "HomeDomain", "Library/Preferences/com.apple.locationd.plist"),
+    ("ios.location.sharing", "HomeDomain", "Library/Preferences/com.apple.icloud.fmfd.plist"),
+    ("ios.findmy", "HomeDomain", "Library/Preferences/com.apple.icloud.searchpartyd.plist"),
     ("ios.findmy", "SysSharedContainerDomain-systemgroup.com.apple.icloud.findmydevice.managed",
      "Library/Preferences/FMIPStateInfo.plist"),
 )

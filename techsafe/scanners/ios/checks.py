@@ -12,6 +12,7 @@ from typing import Iterable
 
 from techsafe.checks import Unavailable, check
 from techsafe.model import Evidence, Finding, IndicatorMatch, Severity
+from techsafe.scanners.ios import findmy, profile_types
 from techsafe.scanners.ios.context import IosContext
 from techsafe.scanners.ios.facts import IosApp
 from techsafe.scanners.ios.parsers import TCC_SERVICES
@@ -136,7 +137,13 @@ def profiles(ctx: IosContext) -> Iterable[Finding]:
     profiles_, artifact = ctx.profiles
     for p in profiles_:
         types = p.payload_types
-        kinds_words = ", ".join(dict.fromkeys(_PAYLOAD_WORDS.get(t, t) for t in types)) or "unknown contents"
+        if types:
+            kinds_words = ", ".join(dict.fromkeys(_PAYLOAD_WORDS.get(t, t) for t in types))
+            is_mdm, is_root = "com.apple.mdm" in types, "com.apple.security.root" in types
+        else:  # a live phone lists no payloads: judge from the names (profile_types.py)
+            guess = profile_types.from_name(p)
+            kinds_words = guess.words or "contents not reported by the iPhone"
+            is_mdm, is_root = guess.kind == profile_types.MDM, guess.kind == profile_types.ROOT_CA
         org = p.organization or "an unnamed organisation"
         facts = [("identifier", p.identifier), ("organization", p.organization), ("payloads", kinds_words)]
         if p.installed:
@@ -145,11 +152,11 @@ def profiles(ctx: IosContext) -> Iterable[Finding]:
             facts.append(("removal", "disallowed"))
         ev = (Evidence(artifact, f"profile {p.identifier}"),)
         name = p.display_name or p.identifier
-        if "com.apple.mdm" in types:
+        if is_mdm:
             yield Finding("ios.profile.mdm", Severity.HIGH,
                           f"A device-management (MDM) profile \"{name}\" from {org} lets them control and watch this iPhone.",
                           p.identifier, ev, facts=tuple(facts))
-        elif "com.apple.security.root" in types:
+        elif is_root:
             yield Finding("ios.profile.root_ca", Severity.HIGH,
                           f"A profile \"{name}\" from {org} installs a root certificate that can let someone read this iPhone's web traffic.",
                           p.identifier, ev, facts=tuple(facts))
@@ -232,10 +239,14 @@ def backup_encryption(ctx: IosContext) -> Iterable[Finding]:
 def accounts(ctx: IosContext) -> Iterable[Finding]:
     accts, artifact = ctx.accounts
     for a in accts:
+        facts = [("account_type", a.account_type)]
+        if a.active is not None:
+            facts.append(("turned_on", "yes" if a.active else "no"))  # a turned-off account keeps its password
+        an = "An" if a.account_type[:1].lower() in "aeiou" else "A"
         yield Finding("ios.account.signed_in", Severity.MEDIUM,
-                      f"A {a.account_type} account is signed in on this iPhone: check the survivor knows and controls it.",
+                      f"{an} {a.account_type} account is signed in on this iPhone: check the survivor knows and controls it.",
                       f"{a.account_type}:{a.username}", (Evidence(artifact, f"account type {a.account_type}"),),
-                      facts=(("account_type", a.account_type),))
+                      facts=tuple(facts))
 
 
 @check("ios", area="ios.location", kinds=("ios.location.always",))
@@ -264,3 +275,51 @@ def permissions(ctx: IosContext) -> Iterable[Finding]:
                       f"The app {client} is allowed to use: {', '.join(words)}.",
                       client, (Evidence(artifact, f"access: {client}"),), facts=(("permissions", ", ".join(words)),))
 
+
+# ---- Find My and location sharing (backup; what each file shows: findmy.py)
+
+
+@check("ios", area="ios.findmy", kinds=("ios.findmy.enabled", "ios.findmy.off"))
+def find_my(ctx: IosContext) -> Iterable[Finding]:
+    state, artifact = ctx.find_my
+    facts = [("find_my_iphone", "on" if state.enabled else "off")]
+    if state.lost_mode_type:
+        facts.append(("lost_mode_type", str(state.lost_mode_type)))  # meaning undocumented: shown, not judged
+    ev = (Evidence(artifact, f"{state.source} = {str(state.enabled).lower()}"),)
+    if state.enabled:
+        yield Finding("ios.findmy.enabled", Severity.LOW,
+                      "Find My iPhone is on: anyone who knows this iPhone's Apple ID password can see where it is.",
+                      "find_my", ev, facts=tuple(facts))
+    else:
+        yield Finding("ios.findmy.off", Severity.LOW,
+                      "Find My iPhone is off: if this iPhone is lost or taken, it cannot be found, locked or erased from a distance.",
+                      "find_my", ev, facts=tuple(facts))
+
+
+@check("ios", area="ios.location.sharing", kinds=("ios.location.sharing",))
+def location_sharing(ctx: IosContext) -> Iterable[Finding]:
+    try:
+        people, artifact = ctx.find_my_people
+    except Unavailable as exc:
+        # Never a silent "no sharing": the backup may simply not hold it.
+        raise Unavailable(f"{exc.reason}; check Find My > People on the iPhone", exc.artifact) from None
+    if people > 0:
+        who = "1 person" if people == 1 else f"{people} people"
+        yield Finding("ios.location.sharing", Severity.HIGH,
+                      f"Find My location sharing is set up with {who}: someone may be able to see where this iPhone is.",
+                      "location_sharing", (Evidence(artifact, f"numberOfFriendsFollowersKey = {people}"),),
+                      facts=(("people", str(people)),
+                             ("direction", "not in the backup: sharing with them, seeing theirs, or both")))
+
+
+@check("ios", area="ios.location.significant", kinds=("ios.location.significant_locations",))
+def significant_locations(ctx: IosContext) -> Iterable[Finding]:
+    clients, artifact = ctx.location_clients
+    on = findmy.significant_locations(clients)
+    if on is None:
+        raise Unavailable("Significant Locations: the location permissions list has no entry for it", artifact)
+    if on:
+        yield Finding("ios.location.significant_locations", Severity.LOW,
+                      "Significant Locations is on: this iPhone keeps a list of places the survivor goes, "
+                      "which anyone who can unlock it can read.",
+                      "significant_locations", (Evidence(artifact, f"{findmy.SIGNIFICANT_LOCATIONS_BUNDLE}: Authorization = 3"),))

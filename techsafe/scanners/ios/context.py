@@ -14,7 +14,7 @@ from techsafe.case import Case
 from techsafe.checks import Unavailable
 from techsafe.model import ArtifactRecord
 from techsafe.scanners.ios import backup as bk
-from techsafe.scanners.ios import parsers, sqlite_ro
+from techsafe.scanners.ios import findmy, parsers, sqlite_ro
 from techsafe.scanners.ios.facts import ConfigProfile, IosApp, ProfileEvent
 from techsafe.scanners.ios.plists import ParseError, load_dict, text
 
@@ -216,7 +216,7 @@ class IosContext:
                                   self.path("backup/Manifest.db"))
             for rel, data, path in files:
                 base = rel.rsplit("/", 1)[-1]
-                if base.startswith("profile-") and base.endswith(".stub"):
+                if base.startswith("profile-"):  # profile-<hash>.stub, as MVT selects them
                     try:
                         out.append(parsers.profile_from_stub(data, base))
                     except ParseError as exc:
@@ -295,3 +295,27 @@ class IosContext:
     def global_preferences(self):
         return self._backup_parsed("HomeDomain", "Library/Preferences/.GlobalPreferences.plist",
                                    "global preferences", parsers.global_preferences)
+
+    # ---- Find My and location sharing (backup; see findmy.py) ---------
+    @_cached
+    def find_my(self):
+        """(FindMyState, artifact): FMIPStateInfo.plist, else the searchpartyd preferences."""
+        try:
+            return self._backup_parsed(*findmy.FMIP_STATE, "Find My state (FMIPStateInfo.plist)", findmy.fmip_state)
+        except Unavailable as first:
+            if not self.is_backup:
+                raise
+            try:
+                return self._backup_parsed(*findmy.SEARCHPARTYD_PREFS, "Find My state (searchpartyd preferences)",
+                                           findmy.searchpartyd_state)
+            except Unavailable:
+                raise first from None
+
+    @_cached
+    def find_my_people(self):
+        return self._backup_parsed(*findmy.FMFD_PREFS, "location sharing (com.apple.icloud.fmfd.plist)", findmy.people_count)
+
+    @_cached
+    def location_services(self):
+        return self._backup_parsed(*findmy.LOCATIOND_PREFS, "the Location Services setting (com.apple.locationd.plist)",
+                                   findmy.location_services)

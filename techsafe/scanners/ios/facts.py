@@ -100,3 +100,4 @@ class Account:
     account_type: str  # e.g. iCloud, Gmail, Exchange
     username: str = ""
     description: str = ""
+    active: bool | None = None  # ZACTIVE: turned on in Settings (None when the store does not say)

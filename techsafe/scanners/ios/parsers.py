@@ -364,6 +364,8 @@ _ACCOUNT_NAMES = {
     "com.apple.account.CalDAV": "Calendar (CalDAV)",
     "com.apple.account.Facebook": "Facebook",
     "com.apple.account.Twitter": "Twitter",
+    # The Apple ID used for the App Store can differ from the iCloud one.
+    "com.apple.account.iTunesStore": "App Store (Apple ID)",
 }
 
 
@@ -372,17 +374,22 @@ def accounts(data: bytes, what: str = "Accounts3.sqlite") -> list[Account]:
         have = sqlite_ro.tables(conn, what)
         if not {"ZACCOUNT", "ZACCOUNTTYPE"} <= have:
             raise ParseError(f"{what} has no account tables")
+        cols = {r[1] for r in sqlite_ro.query(conn, "PRAGMA table_info(ZACCOUNT)", what=what)}
+        active = "a.ZACTIVE" if "ZACTIVE" in cols else "NULL"
+        # Core Data store (Accounts3.sqlite): each ZACCOUNT row points at its ZACCOUNTTYPE row;
+        # an Apple ID's helper accounts (CloudKit, DeviceLocator...) are children of it and not listed.
         rows = sqlite_ro.query(
             conn,
-            "SELECT t.ZIDENTIFIER, a.ZUSERNAME, a.ZACCOUNTDESCRIPTION FROM ZACCOUNT a "
-            "JOIN ZACCOUNTTYPE t ON a.ZACCOUNTTYPE = t.Z_PK",
+            f"SELECT t.ZIDENTIFIER, a.ZUSERNAME, a.ZACCOUNTDESCRIPTION, {active} FROM ZACCOUNT a "
+            "JOIN ZACCOUNTTYPE t ON a.ZACCOUNTTYPE = t.Z_PK ORDER BY a.Z_PK",
             what=what,
         )
     out = []
-    for ident, user, desc in rows:
+    for ident, user, desc, on in rows:
         if not isinstance(ident, str) or ident not in _ACCOUNT_NAMES:
             continue
-        out.append(Account(_ACCOUNT_NAMES[ident], text(user, 256), text(desc, 256)))
+        out.append(Account(_ACCOUNT_NAMES[ident], text(user, 256), text(desc, 256),
+                           bool(on) if isinstance(on, int) else None))
     return out
 
 

@@ -78,6 +78,8 @@ def query(conn: sqlite3.Connection, sql: str, params: tuple = (), what: str = "d
         return conn.execute(sql, params).fetchall()
     except sqlite3.Error as exc:
         raise ParseError(f"{what} could not be read ({type(exc).__name__}: {str(exc)[:80]})") from None
+    except UnicodeDecodeError:  # sqlite3 decodes a corrupt schema's error text as UTF-8 and fails
+        raise ParseError(f"{what} could not be read (corrupt schema)") from None
 
 
 def tables(conn: sqlite3.Connection, what: str = "database") -> set[str]:

@@ -2,7 +2,7 @@
 
 One pass over the packets; per packet only the link, IP and transport headers
 are read, and the application payload only where a host name can be in it
-(DNS, TLS ClientHello, HTTP request). Names and addresses go through the
+(DNS, TLS ClientHello, HTTP request, QUIC Initial). Names and addresses go through the
 indicator set's own match_domain / match_ip (label-boundary semantics live
 there) behind bounded caches, so a capture of millions of packets costs one
 dict lookup per packet for the destination address.
@@ -35,6 +35,7 @@ from techsafe.scanners.network.pcapfile import (
     LINKTYPE_RAW,
     CaptureReader,
 )
+from techsafe.scanners.network.quic import VERSION_BYTES as QUIC_VERSIONS
 
 CACHE_LIMIT = 65536
 PENDING_FLOWS = 1024
@@ -60,7 +61,7 @@ class Contact:
     first: float  # capture timestamps (seconds since the epoch)
     last: float
     count: int  # packets that named or addressed the indicator
-    via: tuple[str, ...]  # dns-query, dns-answer, tls-sni, http-host, ip
+    via: tuple[str, ...]  # dns-query, dns-answer, tls-sni, quic-sni, http-host, ip
     observed: tuple[str, ...]  # the names / addresses as seen on the wire
     devices: tuple[tuple[str, str], ...]  # (mac or "", ip) of the local side
     more_devices: int = 0
@@ -102,6 +103,8 @@ class TrafficMatcher:
         self._name_cache: dict[str, Any] = {}
         self._tally: dict[tuple, _Tally] = {}
         self._pending: dict[bytes, tuple[int, bytes, bytes, bytes]] = {}
+        self._quic_pending: dict[bytes, Any] = {}  # flow + DCID -> quic.CryptoStream
+        self._quic_done: dict[bytes, None] = {}  # flows whose ClientHello was read (bounded)
         self.packets = 0
         self.skipped_linktypes: set[int] = set()
 
@@ -238,6 +241,9 @@ class TrafficMatcher:
             dport = (frame[l4 + 2] << 8) | frame[l4 + 3]
             if sport == 53 or dport == 53:
                 self._dns(ts, frame[l4 + 8 : stop], smac, src, dmac, dst)
+            elif l4 + 15 <= stop and frame[l4 + 8] & 0x80 and frame[l4 + 9 : l4 + 13] in QUIC_VERSIONS:
+                # A QUIC long header of a version we can read: maybe a client Initial.
+                self._quic(ts, src + dst + frame[l4 : l4 + 4], frame[l4 + 8 : stop], smac, src)
         elif proto == 6:
             if l4 + 20 > stop:
                 return
@@ -330,6 +336,31 @@ class TrafficMatcher:
         if name:
             self._host(ts, "tls-sni", name, mac, ip)
         return complete
+
+    # ---- QUIC Initial packets (RFC 9000/9001) --------------------------------------
+    def _quic(self, ts: float, flow: bytes, datagram: bytes, mac: bytes, ip: bytes) -> None:
+        from techsafe.scanners.network.quic import CryptoStream, client_initials, crypto_frames
+
+        pending = self._quic_pending
+        for packet in client_initials(datagram):
+            key = flow + packet.dcid
+            if key in self._quic_done:
+                continue  # a retransmission of a ClientHello already read
+            stream = pending.get(key)
+            if stream is None:
+                if len(pending) >= PENDING_FLOWS:
+                    pending.pop(next(iter(pending)))  # oldest first
+                stream = pending[key] = CryptoStream()
+            for offset, data in crypto_frames(packet.payload):
+                stream.add(offset, data)
+            name, complete = client_hello_sni(stream.contiguous())
+            if name:
+                self._host(ts, "quic-sni", name, mac, ip)
+            if name or complete:
+                del pending[key]
+                if len(self._quic_done) >= PENDING_FLOWS:
+                    self._quic_done.pop(next(iter(self._quic_done)))
+                self._quic_done[key] = None
 
     # ---- results -------------------------------------------------------------------
     def contacts(self) -> tuple[Contact, ...]:

@@ -57,7 +57,14 @@ def _unavailable(exc: BaseException) -> TrackersUnavailable:
     return TrackersUnavailable(NO_ADAPTER)
 
 
-async def _scan(duration_s: float, on_sighting: Callable[[Sighting], None], tick: Callable[[float], None] | None) -> None:
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (FileNotFoundError, PermissionError, ConnectionError)
+
+
+async def _scan(duration_s: float, on_sighting: Callable[[Sighting], None], tick: Callable[[float], None] | None,
+                on_started: Callable[[], None] | None = None) -> bool:
+    """Listen for `duration_s`. Raises TrackersUnavailable when scanning cannot
+    start; returns False when the adapter failed while scanning (the sightings
+    so far are real, but trackers may have been missed)."""
     from bleak import BleakScanner
     from bleak.exc import BleakError
 
@@ -67,19 +74,31 @@ async def _scan(duration_s: float, on_sighting: Callable[[Sighting], None], tick
         except Exception:  # one odd advertisement must not end the sweep
             pass
 
+    scanner = BleakScanner(callback, scanning_mode="active")
     try:
-        async with BleakScanner(callback, scanning_mode="active"):
-            start = time.monotonic()
-            while (elapsed := time.monotonic() - start) < duration_s:
-                if tick:
-                    tick(elapsed)
-                await asyncio.sleep(min(0.5, duration_s - elapsed))
-    except (BleakError, FileNotFoundError, PermissionError, ConnectionError) as exc:
+        await scanner.start()
+    except (BleakError, *UNAVAILABLE_ERRORS) as exc:
         raise _unavailable(exc) from None
+    stopped_cleanly = True
+    try:
+        if on_started:
+            on_started()
+        start = time.monotonic()
+        while (elapsed := time.monotonic() - start) < duration_s:
+            if tick:
+                tick(elapsed)
+            await asyncio.sleep(min(0.5, duration_s - elapsed))
+    finally:
+        try:
+            await scanner.stop()
+        except (BleakError, *UNAVAILABLE_ERRORS):  # e.g. a USB adapter pulled out mid-sweep
+            stopped_cleanly = False
+    return stopped_cleanly
 
 
-def scan(duration_s: float, on_sighting: Callable[[Sighting], None], tick: Callable[[float], None] | None = None) -> None:
-    asyncio.run(_scan(duration_s, on_sighting, tick))
+def scan(duration_s: float, on_sighting: Callable[[Sighting], None], tick: Callable[[float], None] | None = None,
+         on_started: Callable[[], None] | None = None) -> bool:
+    return asyncio.run(_scan(duration_s, on_sighting, tick, on_started))
 
 
 def store_sweep(case: "Case", sightings: list[Sighting], started_us: int, duration_s: float, place: str | None,
@@ -101,25 +120,38 @@ def store_sweep(case: "Case", sightings: list[Sighting], started_us: int, durati
     return rec.path
 
 
-def sweep(case: "Case", duration_s: float, place: str | None, progress: Progress | None = None) -> list[str]:
+ADAPTER_LOST = "the Bluetooth adapter stopped working during the sweep: trackers may have been missed"
+
+
+def sweep(case: "Case | Callable[[], Case]", duration_s: float, place: str | None,
+          progress: Progress | None = None) -> list[str]:
     """Scan for `duration_s`, store every advertisement as one sweep artifact
     (source "trackers"); return what did not complete (empty when all went well).
-    Raises TrackersUnavailable when there is no adapter."""
+
+    `case` may be a function that creates the case: it is called only once
+    the adapter is scanning, so a laptop without Bluetooth leaves no empty
+    case folder behind. Raises TrackersUnavailable when there is no adapter."""
     seen: list[Sighting] = []
     started = now_us()
+    opened: list["Case"] = []
+
+    def open_case() -> None:
+        opened.append(case() if callable(case) else case)
+
     tick = (lambda elapsed: progress(elapsed, duration_s, seen)) if progress else None
     try:
-        scan(duration_s, seen.append, tick)
+        complete = scan(duration_s, seen.append, tick, on_started=open_case)
     except KeyboardInterrupt:
-        elapsed = (now_us() - started) / 1e6
-        store_sweep(case, seen, started, elapsed, place, complete=False)
-        case.log("trackers.sweep", complete=False, duration_s=round(elapsed, 1), advertisements=len(seen))
+        if opened:
+            elapsed = (now_us() - started) / 1e6
+            store_sweep(opened[0], seen, started, elapsed, place, complete=False)
+            opened[0].log("trackers.sweep", complete=False, duration_s=round(elapsed, 1), advertisements=len(seen))
         raise
     if progress:
         progress(duration_s, duration_s, seen)
-    store_sweep(case, seen, started, duration_s, place, complete=True)
-    case.log("trackers.sweep", complete=True, duration_s=duration_s, advertisements=len(seen))
-    return []
+    store_sweep(opened[0], seen, started, duration_s, place, complete=complete)
+    opened[0].log("trackers.sweep", complete=complete, duration_s=duration_s, advertisements=len(seen))
+    return [] if complete else [ADAPTER_LOST]
 
 
 # ---- locate -------------------------------------------------------------
@@ -147,13 +179,16 @@ async def _ring(address: str, protocols: tuple, seconds: float) -> str:
 
     try:
         async with BleakClient(address, timeout=20) as client:
-            available = {str(c.uuid).lower() for s in client.services for c in s.characteristics}
+            # Match service and characteristic: families share characteristic
+            # UUIDs (DULT / FMDN), and a write by UUID alone would be ambiguous.
+            offered = {(str(s.uuid).lower(), str(c.uuid).lower()): c for s in client.services for c in s.characteristics}
             for proto in protocols:
-                if proto.characteristic in available:
-                    await client.write_gatt_char(proto.characteristic, proto.start, response=True)
-                    await asyncio.sleep(seconds)
-                    if proto.stop:
-                        await client.write_gatt_char(proto.characteristic, proto.stop, response=True)
+                char = offered.get((proto.service, proto.characteristic))
+                if char is not None:
+                    await client.write_gatt_char(char, proto.start, response=True)
+                    if proto.stop:  # otherwise the tag stops by itself
+                        await asyncio.sleep(seconds)
+                        await client.write_gatt_char(char, proto.stop, response=True)
                     return "the tracker was asked to play its sound"
             return "the tracker offers none of the known sound controls (it may be near its owner)"
     except (BleakError, asyncio.TimeoutError, FileNotFoundError, PermissionError, ConnectionError) as exc:

@@ -22,6 +22,14 @@ from pathlib import Path
 DEX_MAGIC = b"dex\n035\x00"
 STORE_PASS = "techsafe-test"
 
+# Strings of the team's generic rule (signatures/yara/stalkerware_generic.yar).
+GENERIC_STALKERWARE_STRINGS = [
+    "Landroid/accessibilityservice/AccessibilityService;", "getRootInActiveWindow",
+    "Landroid/view/accessibility/AccessibilityNodeInfo;", "com.whatsapp", "org.telegram.messenger",
+    "android.provider.Telephony.SMS_RECEIVED", "createFromPdu", "sendTextMessage",
+    "setComponentEnabledSetting",
+]
+
 
 def uleb128(n: int) -> bytes:
     out = bytearray()

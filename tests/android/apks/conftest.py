@@ -8,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from apkbuild import Signer, apksigner_sign, dex, jarsigner_sign, make_signer, unsigned_apk
+from apkbuild import (GENERIC_STALKERWARE_STRINGS, Signer, apksigner_sign, dex, jarsigner_sign, make_signer,
+                      unsigned_apk)
 
-# Strings of the team's generic rule (signatures/yara/stalkerware_generic.yar).
-GENERIC_STALKERWARE_STRINGS = [
-    "Landroid/accessibilityservice/AccessibilityService;", "getRootInActiveWindow",
-    "Landroid/view/accessibility/AccessibilityNodeInfo;", "com.whatsapp", "org.telegram.messenger",
-    "android.provider.Telephony.SMS_RECEIVED", "createFromPdu", "sendTextMessage",
-    "setComponentEnabledSetting",
-]
 CLEAN_STRINGS = ["Lcom/example/notes/MainActivity;", "Landroid/app/Activity;", "onCreate", "notes.db"]
 
 

@@ -117,7 +117,7 @@ def test_lying_signing_block_lengths_are_reported_not_trusted(apk_lab, mutation)
         digests_len = struct.unpack_from("<I", data, value + 12)[0]
         struct.pack_into("<I", data, value + 16 + digests_len, 0x7FFFFFFF)
     ident = read_identity(bytes(data))
-    assert ident.certificates == () and "v2" not in ident.certificates
+    assert ident.certificates == () and ident.schemes == ()
     assert len(ident.problems) == 1 and ident.problems[0].startswith("APK signing block: ")
 
 
@@ -151,3 +151,34 @@ def test_garbage_pkcs7_is_a_problem_not_a_crash(apk_lab):
     ident = read_identity(data)
     assert ident.certificates == ()
     assert ident.problems == ("META-INF/CERT.RSA: not a PKCS#7 signature block",)
+
+
+@pytest.fixture(scope="module")
+def v123_bytes(apk_lab) -> bytes:
+    return apk_lab.v123.read_bytes()
+
+
+def test_random_corruption_never_crashes(v123_bytes):
+    """Hostile bytes anywhere (signing block, ZIP directory, PKCS#7): either a
+    result or ApkError, never another exception."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    size = len(v123_bytes)
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, 255)), min_size=1, max_size=8),
+           st.integers(1, size))
+    def run(edits, keep):
+        data = bytearray(v123_bytes[:keep])
+        for pos, value in edits:
+            if pos < len(data):
+                data[pos] = value
+        try:
+            ident = read_identity(bytes(data))
+        except ApkError:
+            return
+        assert all(len(c.sha1) == 40 for c in ident.certificates)
+        list(iter_code_files(bytes(data)))
+
+    run()

@@ -46,8 +46,7 @@ def test_team_rule_is_a_heuristic(apk_lab, echap):
 
 def test_team_rule_needs_every_group(apk_lab, echap):
     """Low false positives: an SMS app, or a screen reader, alone does not match."""
-    from apkbuild import dex
-    from conftest import GENERIC_STALKERWARE_STRINGS
+    from apkbuild import GENERIC_STALKERWARE_STRINGS, dex
 
     for drop in ("setComponentEnabledSetting", "sendTextMessage", "getRootInActiveWindow"):
         strings = [s for s in GENERIC_STALKERWARE_STRINGS if s != drop]

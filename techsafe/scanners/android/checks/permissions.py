@@ -38,12 +38,25 @@ def watching_permissions(ctx: AndroidContext) -> Iterator[Finding]:
         )
 
 
+def _getprop(text: str) -> dict[str, str]:
+    from techsafe.scanners.android.parsers.getprop import parse_getprop
+
+    return parse_getprop(text)
+
+
 @check("android", area="android.location", kinds=("android.location.background",))
 def background_location(ctx: AndroidContext) -> Iterator[Finding]:
     """android.location.background: an app that can see where the phone is at
-    any time, even when closed (low)."""
+    any time, even when closed (low).
+
+    Before Android 10 every location permission worked in the background, so
+    there a store app with location is ordinary (a map, the weather) and not
+    worth a line; from Android 10 on, "Allow all the time" was chosen for it.
+    """
+    sdk = (ctx.optional("getprop", _getprop) or {}).get("ro.build.version.sdk", "")
+    legacy = sdk.isdigit() and int(sdk) < 29
     for name, pkg in sorted(ctx.packages.items()):
-        if pkg.system is not False:
+        if pkg.system is not False or (legacy and pkg.installer in KNOWN_STORES):
             continue
         seen = access(ctx, pkg)
         if "background location" not in labels(seen):

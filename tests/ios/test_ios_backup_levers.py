@@ -1,0 +1,143 @@
+"""Find My, location sharing, accounts, location "Always" and profiles from a
+backup: backup folders built here (techsafe.simulate.ios_backup) holding the
+files whose formats tests/ios/backup_files.py documents."""
+
+from __future__ import annotations
+
+import plistlib
+
+import pytest
+from backup_files import CONFIG, FINDMY, INFO, bplist, lever_files
+
+from techsafe.scanners.ios import analyze, sources
+from techsafe.simulate.ios_backup import write_backup
+
+
+# Most urgent first, then by subject (model.sort_findings).
+EXPECTED = [
+    ("ios.profile.mdm", "high", "com.northwind-devices.mdm.enroll"),
+    ("ios.location.sharing", "high", "location_sharing"),
+    ("ios.profile.root_ca", "high", "net.quietproxy.ca"),
+    ("ios.account.signed_in", "medium", "App Store (Apple ID):pat.partner@icloud.com"),
+    ("ios.account.signed_in", "medium", "Exchange:s.survivor@northwind.example"),
+    ("ios.account.signed_in", "medium", "Google:sam.s@gmail.com"),
+    ("ios.profile.other", "medium", "com.example.quiet"),
+    ("ios.app.dual_use", "medium", "com.life360.safetymap"),
+    ("ios.account.signed_in", "medium", "iCloud:sam.survivor@icloud.com"),
+    ("ios.backup.not_encrypted", "low", "backup_encryption"),
+    ("ios.location.always", "low", "com.life360.safetymap"),
+    ("ios.location.always", "low", "com.safewatch.agent"),
+    ("ios.findmy.enabled", "low", "find_my"),
+    ("ios.location.significant_locations", "low", "significant_locations"),
+]
+
+
+def _analyze(tmp_path, new_case, indicators, files):
+    backup = write_backup(tmp_path / "backup", files, INFO)
+    case = new_case()
+    sources.ingest(backup, case)
+    return analyze.analyze(case, indicators)
+
+
+def test_all_levers_exact_findings(tmp_path, new_case, indicators):
+    a = _analyze(tmp_path, new_case, indicators, lever_files())
+    assert [(f.kind, f.severity.label, f.subject) for f in a.findings] == EXPECTED
+    by = {(f.kind, f.subject): f for f in a.findings}
+    sharing = by[("ios.location.sharing", "location_sharing")]
+    assert sharing.title == "Find My location sharing is set up with 2 people: someone may be able to see where this iPhone is."
+    assert sharing.evidence[0].excerpt == "numberOfFriendsFollowersKey = 2"
+    assert sharing.fact("direction") == "not in the backup: sharing with them, seeing theirs, or both"
+    assert by[("ios.findmy.enabled", "find_my")].title == (
+        "Find My iPhone is on: anyone who knows this iPhone's Apple ID password can see where it is.")
+    assert by[("ios.account.signed_in", "Exchange:s.survivor@northwind.example")].fact("turned_on") == "no"
+    assert by[("ios.account.signed_in", "App Store (Apple ID):pat.partner@icloud.com")].title == (
+        "An App Store (Apple ID) account is signed in on this iPhone: check the survivor knows and controls it.")
+    assert by[("ios.location.always", "com.safewatch.agent")].evidence[0].excerpt == "com.safewatch.agent: Authorization = 3"
+    mdm = by[("ios.profile.mdm", "com.northwind-devices.mdm.enroll")]
+    assert (mdm.fact("payloads"), mdm.fact("installed")) == ("device management (MDM), identity certificate",
+                                                              "2024-03-02T21:14:05Z")
+    assert by[("ios.profile.other", "com.example.quiet")].title == (
+        'A configuration profile "Quiet Hours" from an unnamed organisation is installed (notification settings): '
+        "check the survivor knows it.")
+    dev = dict(a.device)
+    assert (dev["location_services"], dev["find_my_iphone"], dev["supervised"]) == ("on", "on", "no")
+    events = [(t.time, t.event, t.subject) for t in a.timeline if t.event.startswith("profile")]
+    assert events == [
+        ("2024-02-01T10:00:00Z", "profile remove", "com.old.vpn"),
+        ("2024-03-02T21:14:05Z", "profile install", "com.northwind-devices.mdm.enroll"),
+        ("2024-03-02T21:14:05Z", "profile installed", "com.northwind-devices.mdm.enroll"),
+        ("2024-03-03T08:00:00Z", "profile installed", "net.quietproxy.ca"),
+        ("2024-03-04T09:30:00Z", "profile installed", "com.example.quiet"),
+    ]
+    assert {(n.area, n.reason) for n in a.not_checked} == {
+        ("ios.provisioning", "provisioning profiles are only read from a connected iPhone"),
+        ("ios.developer", "developer mode is only read from a connected iPhone"),
+        ("ios.permissions", "app permissions (TCC.db): not in this backup"),
+    }
+    assert {"ios.findmy", "ios.location.sharing", "ios.location.significant", "ios.accounts", "ios.location",
+            "ios.profiles", "ios.management"} <= set(a.checked)
+
+
+
+def _levers(a):
+    return {(f.kind, f.subject): f for f in a.findings
+            if f.kind.startswith(("ios.findmy", "ios.location.sharing", "ios.location.significant"))}
+
+
+def test_find_my_off_nobody_sharing_significant_locations_off(tmp_path, new_case, indicators):
+    a = _analyze(tmp_path, new_case, indicators, lever_files(fmip=False, people=0, location_on=False, significant=False))
+    assert [(f.kind, f.severity.label, f.title) for f in _levers(a).values()] == [
+        ("ios.findmy.off", "low", "Find My iPhone is off: if this iPhone is lost or taken, it cannot be found, "
+                                  "locked or erased from a distance.")]
+    dev = dict(a.device)
+    assert (dev["location_services"], dev["find_my_iphone"]) == ("off", "off")
+    assert {"ios.location.sharing", "ios.location.significant"} <= set(a.checked)
+
+
+def test_no_sharing_file_is_not_checked_never_all_clear(tmp_path, new_case, indicators):
+    """Newer iOS keeps no fmfd preferences: the caseworker is told to look on the phone."""
+    files = lever_files()
+    del files[("HomeDomain", "Library/Preferences/com.apple.icloud.fmfd.plist")]
+    a = _analyze(tmp_path, new_case, indicators, files)
+    gaps = {n.area: n.reason for n in a.not_checked}
+    assert gaps["ios.location.sharing"] == ("location sharing (com.apple.icloud.fmfd.plist): not in this backup; "
+                                            "check Find My > People on the iPhone")
+    assert ("ios.location.sharing", "location_sharing") not in _levers(a)
+
+
+def test_find_my_state_from_searchpartyd_when_fmip_state_missing(tmp_path, new_case, indicators):
+    files = lever_files()
+    del files[(FINDMY, "Library/Preferences/FMIPStateInfo.plist")]
+    files[("HomeDomain", "Library/Preferences/com.apple.icloud.searchpartyd.plist")] = bplist(
+        {"FMIPStateManager.fmipState": False, "userHasAcknowledgedFindMy": True})
+    f = _levers(_analyze(tmp_path, new_case, indicators, files))[("ios.findmy.off", "find_my")]
+    assert f.evidence[0].excerpt == "FMIPStateManager.fmipState = false"
+    assert f.evidence[0].artifact.startswith("artifacts/ios/backup/files/")
+
+
+@pytest.mark.parametrize("bad", [b"", b"not a plist", bplist(["a list"]), bplist({"fmipActive": "yes"}),
+                                 plistlib.dumps({"numberOfFriendsFollowersKey": "many"})])
+def test_hostile_find_my_files_are_not_checked(bad, tmp_path, new_case, indicators):
+    files = lever_files()
+    files[(FINDMY, "Library/Preferences/FMIPStateInfo.plist")] = bad
+    files[("HomeDomain", "Library/Preferences/com.apple.icloud.fmfd.plist")] = bad
+    files[("HomeDomain", "Library/Preferences/com.apple.locationd.plist")] = bad
+    a = _analyze(tmp_path, new_case, indicators, files)
+    gaps = {n.area for n in a.not_checked}
+    assert {"ios.findmy", "ios.location.sharing"} <= gaps
+    assert not _levers(a).get(("ios.findmy.enabled", "find_my"))
+    assert "location_services" not in dict(a.device) and "find_my_iphone" not in dict(a.device)
+    # the rest of the backup is still analyzed
+    assert ("ios.profile.mdm", "com.northwind-devices.mdm.enroll") in {(f.kind, f.subject) for f in a.findings}
+
+
+def test_damaged_profile_stub_and_accounts_db(tmp_path, new_case, indicators):
+    files = lever_files()
+    files[(CONFIG, "Library/ConfigurationProfiles/profile-3f2a9c.stub")] = b"<plist><dict><key>PayloadContent"
+    files[("HomeDomain", "Library/Accounts/Accounts3.sqlite")] = b"SQLite format 3\x00" + b"\x00" * 100
+    a = _analyze(tmp_path, new_case, indicators, files)
+    gaps = {n.area: n.reason for n in a.not_checked}
+    assert gaps["ios.profiles"] == "profile-3f2a9c.stub is not a valid property list"
+    assert gaps["ios.accounts"].startswith("accounts (Accounts3.sqlite) ")
+    assert not [f for f in a.findings if f.kind.startswith(("ios.profile.m", "ios.profile.r", "ios.account"))]
+    assert ("ios.location.sharing", "location_sharing") in _levers(a)
