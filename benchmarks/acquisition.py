@@ -58,7 +58,9 @@ def _sequential(device, out_dir: Path, per_app: bool) -> int:
                 break
     if per_app:
         listing = (out_dir / "packages.txt").read_text("utf-8", "replace")
-        names = [line.rsplit("=", 1)[-1].split()[0] for line in listing.splitlines() if line.startswith("package:")]
+        # "package:<path>=<name>  installer=<pkg> uid:<n>" (paths may hold '=' too)
+        names = [line.split("  installer=", 1)[0].rsplit("=", 1)[-1].strip()
+                 for line in listing.splitlines() if line.startswith("package:")]
         for name in names:
             if not PACKAGE_ID.match(name):
                 continue  # refused by the allow-list (e.g. `android`)
@@ -152,7 +154,8 @@ def run(runs: int = 5, peer_runs: int = 2) -> "Section":
          scan.rss_text(), f"{scan.median_s / single.median_s:.2f}x", "—"),
     ]
     ratio = ours.median_s / single.median_s
-    latency_rows = ", ".join(f"`{k}` {v:g} s" for k, v in sorted(latency.items(), key=lambda kv: -kv[1]))
+    latency_rows = ", ".join(f"`{_short(k)}` {v:g} s" for k, v in sorted(latency.items(), key=lambda kv: -kv[1])
+                             if k in _first_variants())
     import shutil
 
     shutil.rmtree(scratch, ignore_errors=True)
@@ -178,6 +181,10 @@ def run(runs: int = 5, peer_runs: int = 2) -> "Section":
         ),
         duration_s=time.monotonic() - t0,
     )
+
+
+def _short(command: str) -> str:
+    return command if len(command) <= 48 else command[:45] + "..."
 
 
 def _first_variants() -> set[str]:

@@ -35,6 +35,7 @@ def prepare_environment() -> None:
         sys.path.insert(0, str(REPO))
     os.environ["PYTHONPYCACHEPREFIX"] = str(REPO / "benchmarks" / ".work" / "pycache")
     sys.dont_write_bytecode = False
+    sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"]
 
 
 @dataclass(frozen=True)

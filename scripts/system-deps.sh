@@ -5,9 +5,10 @@
 #   poppler-utils  pdftotext, to read the printed (PDF) report
 #   age            decrypts exported cases with the standard tool
 #   yara           peer tool for the YARA benchmark
+#   dbus           dbus-daemon: private bus for the simulated BlueZ (live Bluetooth tests)
 #   apksigner      signs the APKs the certificate tests build (v1/v2/v3)
 set -euo pipefail
-packages=(iproute2 chromium poppler-utils age yara apksigner)
+packages=(iproute2 chromium poppler-utils age yara apksigner dbus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

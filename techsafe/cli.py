@@ -7,6 +7,7 @@ used, so `techsafe --help` stays instant (no scapy, pymobiledevice3, yara).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click

@@ -20,7 +20,6 @@ def network() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 def scan(iface: str | None, case_dir: Path | None, as_json: bool) -> None:
     """Find cameras, doorbells and speakers on this network, and what the router opens to the internet."""
-    from techsafe.model import NotChecked
     from techsafe.scanners.network.acquire import scan_network
     from techsafe.scanners.network.lan import LanError, resolve_lan
     from techsafe.workflow import analyze_and_seal, feed_warning, load_indicators
@@ -34,9 +33,9 @@ def scan(iface: str | None, case_dir: Path | None, as_json: bool) -> None:
         skipped = scan_network(case, iface, progress=lambda step: click.echo(f"  {step}...", err=True))
     except LanError as exc:
         fail(str(exc))
-    gaps = tuple(NotChecked("network.scan", f"skipped: {s}") for s in skipped)
+    # Skipped steps are recorded in the case (scan-steps.json) and reported by the analysis.
     indicators = load_indicators()
-    analysis = analyze_and_seal(case, indicators, extra_gaps=gaps)
+    analysis = analyze_and_seal(case, indicators)
     show(analysis, case, as_json=as_json, warnings=[w for w in (feed_warning(indicators),) if w])
     if any("arp-sweep" in s for s in skipped):
         raise SystemExit(EXIT_INCOMPLETE)

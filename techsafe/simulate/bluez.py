@@ -39,7 +39,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -396,7 +395,8 @@ class SimulatedBluez:
 
         interfaces = self._objects.pop(path, None)
         if interfaces is not None:
-            self._bus.send(Message.new_signal("/", OBJECT_MANAGER, "InterfacesRemoved", "oas", [path, list(interfaces)]))
+            removed = Message.new_signal("/", OBJECT_MANAGER, "InterfacesRemoved", "oas", [path, list(interfaces)])
+            self._bus.send(removed)
 
     # -- radio --
 

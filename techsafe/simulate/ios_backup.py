@@ -5,8 +5,8 @@ backup in ../shared/captures/ios/mvt-backup has: Info.plist, Manifest.plist,
 Status.plist, Manifest.db (`Files(fileID, domain, relativePath, flags, file)`
 + `Properties`), and each file at <id[0:2]>/<id>, id = SHA-1("domain-path").
 `file` is the NSKeyedArchiver MBFile record (size, mode, times), flags 1 for
-a file and 2 for a folder. Used by tests and the simulated iPhone's
-mobilebackup2 service.
+a file and 2 for a folder. Used by tests (a simulated mobilebackup2 service
+could serve the same folders).
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ A profile is a YAML file (safe_load) with:
   extra_services: service names only a jailbroken phone offers (com.apple.afc2)
   profile_list_payloads: false (default) answers GetProfileList as a real
             iPhone does, metadata only; true adds each PayloadContent
-  backup:   a backup folder (relative to the profile) served by mobilebackup2
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ class IosProfile:
     extra_services: tuple[str, ...] = ()
     trust: str = "trusted"
     profile_list_payloads: bool = False
-    backup: Path | None = None
 
     def with_(self, **changes: Any) -> "IosProfile":
         return replace(self, **changes)
@@ -90,5 +88,4 @@ def load_ios_profile(path: Path | str) -> IosProfile:
         extra_services=tuple(data.get("extra_services") or ()),
         trust=str(data.get("trust", "trusted")),
         profile_list_payloads=data.get("profile_list_payloads") is True,
-        backup=(path.parent / str(data["backup"])) if data.get("backup") else None,
     )

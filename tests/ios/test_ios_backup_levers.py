@@ -116,7 +116,8 @@ def test_find_my_state_from_searchpartyd_when_fmip_state_missing(tmp_path, new_c
 
 
 @pytest.mark.parametrize("bad", [b"", b"not a plist", bplist(["a list"]), bplist({"fmipActive": "yes"}),
-                                 plistlib.dumps({"numberOfFriendsFollowersKey": "many"})])
+                                 plistlib.dumps({"numberOfFriendsFollowersKey": "many"})],
+                         ids=["empty", "text", "list", "fmip-string", "count-string"])
 def test_hostile_find_my_files_are_not_checked(bad, tmp_path, new_case, indicators):
     files = lever_files()
     files[(FINDMY, "Library/Preferences/FMIPStateInfo.plist")] = bad
@@ -141,3 +142,35 @@ def test_damaged_profile_stub_and_accounts_db(tmp_path, new_case, indicators):
     assert gaps["ios.accounts"].startswith("accounts (Accounts3.sqlite) ")
     assert not [f for f in a.findings if f.kind.startswith(("ios.profile.m", "ios.profile.r", "ios.account"))]
     assert ("ios.location.sharing", "location_sharing") in _levers(a)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from techsafe.scanners.ios import findmy, profile_types  # noqa: E402
+from techsafe.scanners.ios.facts import ConfigProfile  # noqa: E402
+from techsafe.scanners.ios.plists import ParseError  # noqa: E402
+
+_values = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.text(max_size=20) | st.binary(max_size=20),
+                       lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=30), kids, max_size=4),
+                       max_leaves=20)
+_keys = st.sampled_from(["fmipActive", "fmipLostModeType", "FMIPStateManager.fmipState", "numberOfFriendsFollowersKey",
+                         "LocationServicesEnabledIn8.0", "x"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_keys, _values, max_size=5), st.binary(max_size=64))
+def test_find_my_parsers_only_answer_or_raise_parse_error(doc, junk):
+    for data in (bplist(doc), junk):
+        for parse in (findmy.fmip_state, findmy.searchpartyd_state, findmy.people_count, findmy.location_services):
+            try:
+                parse(data, "x")
+            except ParseError:
+                pass
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=80), st.text(max_size=80), st.text(max_size=80))
+def test_profile_name_judgement_always_answers(ident, name, desc):
+    kind = profile_types.from_name(ConfigProfile(identifier=ident, display_name=name, description=desc))
+    assert kind.kind in (profile_types.MDM, profile_types.ROOT_CA, profile_types.OTHER) and kind.judged_from == "name"

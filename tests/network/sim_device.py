@@ -1,14 +1,14 @@
 """A simulated home-network device, run inside its own network namespace.
 
-    python sim_device.py doorbell|camera|gateway IP
+    python sim_device.py doorbell|camera|gateway IP [v1|v2|v2-nolist]
 
 doorbell  Ring Video Doorbell: HomeKit `_hap._tcp` (ci=18) over mDNS (python-zeroconf,
           a real responder), SSDP root device with a UPnP description.
 camera    Reolink RLC-510A: `_rtsp._tcp` over mDNS, SSDP + description, ONVIF
           WS-Discovery ProbeMatch, an RTSP listener on 554.
-gateway   UPnP IGD (InternetGatewayDevice:1, WANIPConnection:1) with two port
-          mappings, one to the camera's RTSP port; GetGenericPortMappingEntry
-          answers SOAP fault 713 past the end (UPnP IGD WANIPConnection:1 spec 2.4.14).
+gateway   UPnP IGD with two port mappings, one to the camera's RTSP port
+          (igd_sim.py: v1 = WANIPConnection:1 walked with GetGenericPortMappingEntry
+          until fault 713; v2 = WANIPConnection:2 with GetListOfPortMappings).
 Prints "ready" when listening; runs until killed.
 """
 
@@ -21,34 +21,22 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from igd_sim import IgdSim, fault
+
 ROLE, IP = sys.argv[1], sys.argv[2]
-CAMERA_IP = "192.0.2.30"
-MAPPINGS = [
-    # (external port, protocol, internal client, internal port, description)
-    (8554, "TCP", CAMERA_IP, 554, "RLC-510A RTSP"),
-    (51413, "TCP", "192.0.2.50", 51413, "Transmission at 51413"),
-]
+IGD = IgdSim(sys.argv[3] if len(sys.argv) > 3 else "v1") if ROLE == "gateway" else None
 DEVICES = {
     "doorbell": ("urn:schemas-upnp-org:device:Basic:1", "Front Door", "Ring", "Video Doorbell Pro 2"),
     "camera": ("urn:schemas-upnp-org:device:Basic:1", "Driveway", "Reolink", "RLC-510A"),
-    "gateway": ("urn:schemas-upnp-org:device:InternetGatewayDevice:1", "FRITZ!Box 7590", "AVM Berlin", "FRITZ!Box 7590"),
+    "gateway": (IGD.device_type if IGD else "", "FRITZ!Box 7590", "AVM Berlin", "FRITZ!Box 7590"),
 }
 UUID = {"doorbell": "a1b2c3d4-0000-1000-8000-0000000000d0", "camera": "a1b2c3d4-0000-1000-8000-0000000000ca", "gateway": "a1b2c3d4-0000-1000-8000-0000000000aa"}
 
 
 def description() -> bytes:
+    if IGD is not None:
+        return IGD.description(IP)
     dtype, fname, maker, model = DEVICES[ROLE]
-    services = ""
-    if ROLE == "gateway":
-        services = """
-    <deviceList><device><deviceType>urn:schemas-upnp-org:device:WANDevice:1</deviceType>
-      <friendlyName>WANDevice</friendlyName><manufacturer>AVM Berlin</manufacturer><modelName>WANDevice</modelName>
-      <deviceList><device><deviceType>urn:schemas-upnp-org:device:WANConnectionDevice:1</deviceType>
-        <friendlyName>WANConnectionDevice</friendlyName><manufacturer>AVM Berlin</manufacturer><modelName>WANConnectionDevice</modelName>
-        <serviceList><service><serviceType>urn:schemas-upnp-org:service:WANIPConnection:1</serviceType>
-          <serviceId>urn:upnp-org:serviceId:WANIPConn1</serviceId><controlURL>/igdupnp/control/WANIPConn1</controlURL>
-          <eventSubURL>/igdupnp/control/WANIPConn1</eventSubURL><SCPDURL>/igdconnSCPD.xml</SCPDURL></service></serviceList>
-      </device></deviceList></device></deviceList>"""
     return f"""<?xml version="1.0"?>
 <root xmlns="urn:schemas-upnp-org:device-1-0">
   <specVersion><major>1</major><minor>0</minor></specVersion>
@@ -58,7 +46,7 @@ def description() -> bytes:
     <manufacturer>{maker}</manufacturer>
     <modelName>{model}</modelName>
     <modelNumber>{model}</modelNumber>
-    <UDN>uuid:{UUID[ROLE]}</UDN>{services}
+    <UDN>uuid:{UUID[ROLE]}</UDN>
   </device>
 </root>""".encode()
 
@@ -79,33 +67,9 @@ class Http(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if ROLE != "gateway" or "GetGenericPortMappingEntry" not in self.headers.get("SOAPAction", ""):
+        if IGD is None:
             return self._send(500, fault(401, "Invalid Action"))
-        try:
-            index = int(body.split(b"<NewPortMappingIndex>")[1].split(b"<")[0])
-        except (IndexError, ValueError):
-            return self._send(500, fault(402, "Invalid Args"))
-        if index >= len(MAPPINGS):
-            return self._send(500, fault(713, "SpecifiedArrayIndexInvalid"))
-        ext, proto, client, port, desc = MAPPINGS[index]
-        self._send(
-            200,
-            f"""<?xml version="1.0"?>
-<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>
-<u:GetGenericPortMappingEntryResponse xmlns:u="urn:schemas-upnp-org:service:WANIPConnection:1">
-<NewRemoteHost></NewRemoteHost><NewExternalPort>{ext}</NewExternalPort><NewProtocol>{proto}</NewProtocol>
-<NewInternalPort>{port}</NewInternalPort><NewInternalClient>{client}</NewInternalClient><NewEnabled>1</NewEnabled>
-<NewPortMappingDescription>{desc}</NewPortMappingDescription><NewLeaseDuration>0</NewLeaseDuration>
-</u:GetGenericPortMappingEntryResponse></s:Body></s:Envelope>""".encode(),
-        )
-
-
-def fault(code: int, text: str) -> bytes:
-    return f"""<?xml version="1.0"?>
-<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>
-<s:Fault><faultcode>s:Client</faultcode><faultstring>UPnPError</faultstring><detail>
-<UPnPError xmlns="urn:schemas-upnp-org:control-1-0"><errorCode>{code}</errorCode><errorDescription>{text}</errorDescription></UPnPError>
-</detail></s:Fault></s:Body></s:Envelope>""".encode()
+        self._send(*IGD.control(self.headers.get("SOAPAction", ""), body))
 
 
 def multicast_listener(port: int, handle) -> None:

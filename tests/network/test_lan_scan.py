@@ -4,7 +4,7 @@ Topology (all addresses in 192.0.2.0/24 TEST-NET-1, only inside namespaces this
 test creates and deletes):
 
     <p>-scan  s0 192.0.2.2 ----+
-    <p>-home  br0 192.0.2.1 (the router: UPnP IGD, MAC of AVM)
+    <p>-home  br0 192.0.2.1 (the router: UPnP IGD v1, or v2 for one test; MAC of AVM)
     <p>-door  d0 192.0.2.20 (Ring doorbell, Ring LLC MAC)
     <p>-cam   c0 192.0.2.30 (Reolink camera, Reolink MAC, RTSP on 554)
 
@@ -43,10 +43,30 @@ def in_ns(ns: str, *args: str) -> None:
     sh("ip", "netns", "exec", NS[ns], *args)
 
 
+def start_device(ns: str, role: str, ip: str, *extra: str) -> subprocess.Popen:
+    p = subprocess.Popen(
+        ["ip", "netns", "exec", NS[ns], sys.executable, str(HERE / "sim_device.py"), role, ip, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    line = p.stdout.readline()
+    assert line.strip() == b"ready", (role, line, p.stderr.read() if p.poll() is not None else b"")
+    return p
+
+
+def stop_device(p: subprocess.Popen) -> None:
+    try:
+        os.killpg(p.pid, 15)
+    except ProcessLookupError:
+        pass
+    p.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def home_network():
     assert os.geteuid() == 0, "network namespace tests need root (CI runs as root)"
-    procs: list[subprocess.Popen] = []
+    procs: dict[str, subprocess.Popen] = {}
     etc = Path("/etc/netns") / NS["scan"]
     try:
         for ns in NS.values():
@@ -71,24 +91,12 @@ def home_network():
         etc.mkdir(parents=True, exist_ok=True)
         (etc / "resolv.conf").write_text(f"# written by the test\nnameserver 192.0.2.1\nnameserver {UNEXPECTED_DNS}\nnameserver 1.1.1.1\n")
         for ns, role, ip in (("home", "gateway", "192.0.2.1"), ("door", "doorbell", "192.0.2.20"), ("cam", "camera", "192.0.2.30")):
-            p = subprocess.Popen(
-                ["ip", "netns", "exec", NS[ns], sys.executable, str(HERE / "sim_device.py"), role, ip],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
-            procs.append(p)
-            line = p.stdout.readline()
-            assert line.strip() == b"ready", (role, line, p.stderr.read() if p.poll() is not None else b"")
+            procs[role] = start_device(ns, role, ip)
         time.sleep(0.5)  # let zeroconf finish probing/announcing its names
-        yield NS
+        yield procs
     finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, 15)
-            except ProcessLookupError:
-                pass
-            p.wait(timeout=10)
+        for p in procs.values():
+            stop_device(p)
         for ns in NS.values():
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
         if etc.exists():
@@ -97,7 +105,19 @@ def home_network():
             etc.rmdir()
 
 
-def run_scan(tmp_path: Path, unprivileged: bool) -> tuple[subprocess.CompletedProcess, dict]:
+@pytest.fixture
+def igd_v2_gateway(home_network):
+    """The same home, its router swapped for an IGDv2 one (WANIPConnection:2, GetListOfPortMappings)."""
+    stop_device(home_network.pop("gateway"))
+    home_network["gateway"] = start_device("home", "gateway", "192.0.2.1", "v2")
+    try:
+        yield home_network
+    finally:
+        stop_device(home_network.pop("gateway"))
+        home_network["gateway"] = start_device("home", "gateway", "192.0.2.1")
+
+
+def run_scan(tmp_path: Path, unprivileged: bool, command: tuple[str, ...] = ("network", "scan")) -> tuple[subprocess.CompletedProcess, dict]:
     case = tmp_path / "case"
     home = tmp_path / "home"
     home.mkdir()
@@ -106,7 +126,7 @@ def run_scan(tmp_path: Path, unprivileged: bool) -> tuple[subprocess.CompletedPr
         # Without CAP_NET_RAW (as for a normal user, or root in a locked-down container).
         # Not a different uid: the test's Python lives under /root, unreadable to others.
         cmd += ["setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw"]
-    cmd += [sys.executable, "-m", "techsafe", "network", "scan", "--iface", "s0", "--case", str(case), "--json"]
+    cmd += [sys.executable, "-m", "techsafe", *command, "--iface", "s0", "--case", str(case), "--json"]
     env = dict(os.environ, TECHSAFE_HOME=str(home), PYTHONPATH=str(HERE.parents[1]))
     proc = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
     assert proc.stdout, proc.stderr.decode()
@@ -169,6 +189,34 @@ def test_scan_finds_exactly_the_doorbell_camera_and_router_holes(home_network, t
         ("192.0.2.20", "doorbell", DOORBELL_MAC),
         ("192.0.2.30", "camera", CAMERA_MAC),
     ]
+
+
+def _igd_artifacts(case_dir: Path) -> list[str]:
+    from techsafe.case import Case
+
+    return sorted(r.path.rsplit("/", 1)[-1] for r in Case.open(case_dir).artifacts("network") if "/igd/" in r.path)
+
+
+def test_igd_v2_gateway_lists_its_mappings(igd_v2_gateway, tmp_path):
+    proc, report = run_scan(tmp_path, unprivileged=False)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert summary(report["findings"]) == EXPECTED
+    # One GetListOfPortMappings per protocol, no index walk.
+    assert _igd_artifacts(tmp_path / "case") == ["list-tcp.xml", "list-udp.xml"]
+    hole = next(f for f in report["findings"] if f["kind"] == "network.upnp.port_mapping_to_camera")
+    assert hole["evidence"][0]["artifact"] == "artifacts/network/igd/list-tcp.xml"
+    assert not any(n["area"] == "network.router" and "refused" in n["reason"] for n in report["not_checked"])
+
+
+def test_scan_command_with_network_finds_the_same(home_network, tmp_path):
+    """`techsafe scan --network --iface s0`: the combined scan command, same exact findings."""
+    proc, report = run_scan(tmp_path, unprivileged=False, command=("scan", "--network"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert summary(report["findings"]) == EXPECTED
+    not_checked = {(n["area"], n["reason"]) for n in report["not_checked"]}
+    assert ("network.router.manual", _manual()) in not_checked
+    assert not any(area in ("network.scan", "scan") for area, _ in not_checked)
+    assert _igd_artifacts(tmp_path / "case") == ["mapping-0.xml", "mapping-1.xml", "mapping-2.xml"]
 
 
 def _manual() -> str:

@@ -286,7 +286,16 @@ class _Acquisition:
                 folder = next(p for p in Path(tmp).iterdir() if p.is_dir())
                 ingest_backup(folder, self.case, password=password)
             except Exception as exc:  # noqa: BLE001
-                self._record_error("backup/status", "backup", "mobilebackup2 backup", exc, started, t0)
+                from techsafe.pipeline import InputError
+
+                if isinstance(exc, InputError):  # made, but unreadable (e.g. wrong password): drop the temp path
+                    self._failed("backup/status", "backup", "mobilebackup2 backup",
+                                 "the backup could not be read: " + str(exc).split(": ", 1)[-1], started, t0)
+                elif self._is_disconnect(exc) or isinstance(exc, (OSError, asyncio.TimeoutError)):
+                    self._record_error("backup/status", "backup", "mobilebackup2 backup", exc, started, t0)
+                else:  # refused, locked, encrypted without a password...: the backup areas stay "not checked"
+                    self._failed("backup/status", "backup", "mobilebackup2 backup",
+                                 f"the iPhone did not make a backup ({type(exc).__name__})", started, t0)
 
     async def run(self, backup: bool, password: str | None, wait_trust_s: float) -> list[str]:
         self.case.log("ios.acquire.start")

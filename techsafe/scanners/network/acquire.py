@@ -78,20 +78,28 @@ def scan_network(case: "Case", iface: str | None, privileged: bool | None = None
     else:
         skipped.append("arp-sweep (needs root or CAP_NET_RAW)")
 
-    say("mDNS")
-    _multicast_query(case, lan, "mdns", MDNS_GROUP, _mdns_query(), "mDNS query " + " ".join(MDNS_SERVICES), ".bin")
-    say("SSDP / UPnP")
-    ssdp = _multicast_query(case, lan, "ssdp", SSDP_GROUP, _ssdp_search(), "SSDP M-SEARCH ssdp:all", ".txt")
-    say("ONVIF WS-Discovery")
-    _multicast_query(case, lan, "wsd", WSD_GROUP, _wsd_probe(), "WS-Discovery Probe NetworkVideoTransmitter", ".xml")
+    say("mDNS, SSDP / UPnP, ONVIF WS-Discovery")
+    answers = _multicast_queries(
+        case,
+        lan,
+        [
+            ("mdns", MDNS_GROUP, _mdns_query(), "mDNS query " + " ".join(MDNS_SERVICES), ".bin"),
+            ("ssdp", SSDP_GROUP, _ssdp_search(), "SSDP M-SEARCH ssdp:all", ".txt"),
+            ("wsd", WSD_GROUP, _wsd_probe(), "WS-Discovery Probe NetworkVideoTransmitter", ".xml"),
+        ],
+    )
+    ssdp = answers["ssdp"]
     descriptions = _fetch_descriptions(case, lan, ssdp)
     say("router port mappings")
-    if not _igd_mappings(case, lan, descriptions):
+    if not router_port_mappings(case, lan, descriptions):
         skipped.append("upnp-port-mappings (no UPnP internet gateway answered)")
     say("camera ports")
     _tcp_probe(case, lan, _known_hosts(case, lan))
     _store_neighbours(case)
     _store_dns_config(case)
+    collect_dhcp_leases(case, lan)
+    # What this scan could not do, kept with the case so every later analysis says it.
+    _store_json(case, "scan-steps.json", {"privileged": privileged, "skipped": skipped}, "techsafe network scan: steps skipped")
     case.log("network-scan", privileged=privileged, skipped=len(skipped))
     return skipped
 
@@ -120,6 +128,58 @@ def _store_dns_config(case: "Case") -> None:
         except OSError:
             continue
         case.add_artifact(SOURCE, f"dns/{name}", data, command=f"read {path}", meta={"format": "resolv.conf"})
+
+
+def collect_dhcp_leases(case: "Case", lan: Lan, places=None) -> int:
+    """Store the DHCP lease files of this LAN's interface that hold a lease
+    inside the LAN (DNS servers the network handed out). Returns how many.
+
+    Lease files also remember other networks this laptop joined; a file with
+    no lease on this LAN is not copied into the case.
+    """
+    import re
+    from pathlib import Path
+
+    from techsafe.scanners.network.leases import PLACES, current_lease, iface_from_name, parse_leases
+
+    ifindex = ""
+    try:
+        ifindex = Path(f"/sys/class/net/{lan.iface}/ifindex").read_text().strip()
+    except OSError:
+        pass
+    stored = 0
+    for folder, pattern, fmt in places if places is not None else PLACES:
+        try:
+            names = sorted(p.name for p in Path(folder).iterdir() if p.is_file() and re.fullmatch(pattern, p.name))
+        except OSError:  # absent, or not readable without root: nothing to say
+            continue
+        for name in names[:32]:
+            if fmt == "sd-lease" and name.isdigit():
+                if name != ifindex:
+                    continue
+                iface = lan.iface
+            else:
+                iface = iface_from_name(name, fmt)
+                if iface and iface != lan.iface:
+                    continue
+            path = Path(folder) / name
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read(MAX_BODY)
+                mtime = path.stat().st_mtime
+            except OSError:
+                continue
+            if current_lease(parse_leases(data, fmt, iface), lan.iface, lan.network) is None:
+                continue
+            stored += 1
+            case.add_artifact(
+                SOURCE,
+                f"dns/lease-{stored}-{fmt}" + (".bin" if fmt == "dhcpcd" else ".txt"),
+                data,
+                command=f"read {path}",
+                meta={"format": fmt, "iface": iface, "mtime": mtime},
+            )
+    return stored
 
 
 # ---- ARP ---------------------------------------------------------------------
@@ -191,29 +251,50 @@ def _wsd_probe() -> bytes:
     ).encode()
 
 
-def _multicast_query(case: "Case", lan: Lan, kind: str, group: tuple[str, int], payload: bytes, command: str, suffix: str) -> list[tuple[str, bytes]]:
-    """Send one query to a multicast group, keep every unicast answer from the LAN."""
-    responses: list[tuple[str, bytes]] = []
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def _multicast_queries(case: "Case", lan: Lan, queries) -> dict[str, list[tuple[str, bytes]]]:
+    """Send each query to its multicast group at once, then keep every unicast
+    answer from the LAN that arrives within one listening window (one socket
+    per query, so answers stay with their protocol)."""
+    socks: dict[socket.socket, str] = {}
+    responses: dict[str, list[tuple[str, bytes]]] = {kind: [] for kind, *_ in queries}
     try:
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(lan.address))
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255 if kind == "mdns" else 2)
-        sock.bind((lan.address, 0))
-        sock.sendto(payload, group)
+        for kind, group, payload, _command, _suffix in queries:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks[sock] = kind
+            try:
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(lan.address))
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255 if kind == "mdns" else 2)
+                sock.bind((lan.address, 0))
+                sock.sendto(payload, group)
+            except OSError as exc:
+                case.log("network-query-failed", query=kind, error=type(exc).__name__)
+                del socks[sock]
+                sock.close()
         deadline = time.monotonic() + LISTEN_S
-        while len(responses) < MAX_RESPONSES:
+        while socks:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([sock], [], [], left)[0]:
+            if left <= 0:
                 break
-            data, (host, _port) = sock.recvfrom(65535)
-            if in_lan(lan.network, host):
-                responses.append((host, data))
-    except OSError as exc:
-        case.log("network-query-failed", query=kind, error=type(exc).__name__)
+            ready = select.select(list(socks), [], [], left)[0]
+            if not ready:
+                break
+            for sock in ready:
+                kind = socks[sock]
+                try:
+                    data, (host, _port) = sock.recvfrom(65535)
+                except OSError as exc:
+                    case.log("network-query-failed", query=kind, error=type(exc).__name__)
+                    del socks[sock]
+                    sock.close()
+                    continue
+                if in_lan(lan.network, host) and len(responses[kind]) < MAX_RESPONSES:
+                    responses[kind].append((host, data))
     finally:
-        sock.close()
-    for i, (host, data) in enumerate(responses, 1):
-        case.add_artifact(SOURCE, f"{kind}/response-{i}{suffix}", data, command=command, meta={"from": host, "format": kind})
+        for sock in socks:
+            sock.close()
+    for kind, _group, _payload, command, suffix in queries:
+        for i, (host, data) in enumerate(responses[kind], 1):
+            case.add_artifact(SOURCE, f"{kind}/response-{i}{suffix}", data, command=command, meta={"from": host, "format": kind})
     return responses
 
 
@@ -255,7 +336,14 @@ def _fetch_descriptions(case: "Case", lan: Lan, ssdp: list[tuple[str, bytes]]) -
     return out
 
 
-def _igd_mappings(case: "Case", lan: Lan, descriptions: list[tuple[str, str, bytes]]) -> bool:
+def router_port_mappings(case: "Case", lan: Lan, descriptions: list[tuple[str, str, bytes]]) -> bool:
+    """Ask each UPnP internet gateway on the LAN for its port mappings.
+
+    IGDv2 gateways (WANIPConnection:2) are asked for the whole list at once
+    (GetListOfPortMappings, TCP then UDP); when a gateway refuses that (many
+    answer 606 "not authorized" or 401) or offers only v1, the mappings are
+    walked one index at a time with GetGenericPortMappingEntry until fault 713.
+    """
     from techsafe.scanners.network.parse import upnp_description, url_host, wan_connection
 
     found = False
@@ -267,29 +355,70 @@ def _igd_mappings(case: "Case", lan: Lan, descriptions: list[tuple[str, str, byt
         if service is None or url_host(service.control_url) != host:
             continue
         found = True
-        for index in range(MAX_MAPPINGS):
-            envelope = (
-                '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-                's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>'
-                f'<u:GetGenericPortMappingEntry xmlns:u="{service.service_type}">'
-                f"<NewPortMappingIndex>{index}</NewPortMappingIndex></u:GetGenericPortMappingEntry></s:Body></s:Envelope>"
-            ).encode()
-            headers = {"Content-Type": 'text/xml; charset="utf-8"', "SOAPAction": f'"{service.service_type}#GetGenericPortMappingEntry"'}
-            try:
-                status, reply = _http(service.control_url, envelope, headers)
-            except (OSError, ValueError):
-                break
-            case.add_artifact(
-                SOURCE,
-                f"igd/mapping-{index}.xml",
-                reply,
-                command=f"UPnP GetGenericPortMappingEntry {index} at {service.control_url}",
-                exit_status=status,
-                meta={"from": host, "index": index, "format": "igd-mapping"},
-            )
-            if status != 200:  # fault 713 = end of the list; any other fault ends it too
-                break
+        if ":WANIPConnection:2" in service.service_type and _igd_list(case, host, service):
+            continue
+        _igd_walk(case, host, service)
     return found
+
+
+def _soap(service, action: str, args: str) -> tuple[bytes, dict[str, str]]:
+    envelope = (
+        '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+        's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>'
+        f'<u:{action} xmlns:u="{service.service_type}">{args}</u:{action}></s:Body></s:Envelope>'
+    ).encode()
+    headers = {"Content-Type": 'text/xml; charset="utf-8"', "SOAPAction": f'"{service.service_type}#{action}"'}
+    return envelope, headers
+
+
+def _igd_list(case: "Case", host: str, service) -> bool:
+    """IGDv2 GetListOfPortMappings over every port, per protocol. True when
+    the gateway answered both (fault 730 = no mapping of that protocol)."""
+    from techsafe.scanners.network.parse import soap_port_listing
+
+    for protocol in ("TCP", "UDP"):
+        # NewManage=1: every mapping, not only this laptop's own (WANIPConnection:2 2.5.22).
+        args = (
+            "<NewStartPort>1</NewStartPort><NewEndPort>65535</NewEndPort>"
+            f"<NewProtocol>{protocol}</NewProtocol><NewManage>1</NewManage>"
+            f"<NewNumberOfPorts>{MAX_MAPPINGS}</NewNumberOfPorts>"
+        )
+        envelope, headers = _soap(service, "GetListOfPortMappings", args)
+        try:
+            status, reply = _http(service.control_url, envelope, headers)
+        except (OSError, ValueError):
+            return False
+        case.add_artifact(
+            SOURCE,
+            f"igd/list-{protocol.lower()}.xml",
+            reply,
+            command=f"UPnP GetListOfPortMappings {protocol} 1-65535 at {service.control_url}",
+            exit_status=status,
+            meta={"from": host, "protocol": protocol, "format": "igd-list"},
+        )
+        result = soap_port_listing(reply)
+        if not (status == 200 and isinstance(result, list)) and result != "730":
+            return False  # refused or unreadable: the caller walks the list instead
+    return True
+
+
+def _igd_walk(case: "Case", host: str, service) -> None:
+    for index in range(MAX_MAPPINGS):
+        envelope, headers = _soap(service, "GetGenericPortMappingEntry", f"<NewPortMappingIndex>{index}</NewPortMappingIndex>")
+        try:
+            status, reply = _http(service.control_url, envelope, headers)
+        except (OSError, ValueError):
+            break
+        case.add_artifact(
+            SOURCE,
+            f"igd/mapping-{index}.xml",
+            reply,
+            command=f"UPnP GetGenericPortMappingEntry {index} at {service.control_url}",
+            exit_status=status,
+            meta={"from": host, "index": index, "format": "igd-mapping"},
+        )
+        if status != 200:  # fault 713 = end of the list; any other fault ends it too
+            break
 
 
 # ---- TCP probe ---------------------------------------------------------------------

@@ -180,11 +180,12 @@ def dns_servers(ctx) -> Iterator[Finding]:
     if not inv.dns_servers:
         raise Unavailable("the laptop's DNS settings could not be read")
     gateway = str(inv.lan.get("gateway", ""))
-    reported: set[str] = set()
-    for server, artifact in inv.dns_servers:
-        if server in reported or server == gateway or server in PUBLIC_RESOLVERS or server.startswith(LOCAL_STUBS):
+    unexpected: dict[str, list] = {}
+    for d in inv.dns_servers:
+        if d.server == gateway or d.server in PUBLIC_RESOLVERS or d.server.startswith(LOCAL_STUBS):
             continue
-        reported.add(server)
+        unexpected.setdefault(d.server, []).append(d)
+    for server, seen in unexpected.items():
         yield Finding(
             kind="network.dns.unexpected",
             severity=Severity.MEDIUM,
@@ -193,6 +194,9 @@ def dns_servers(ctx) -> Iterator[Finding]:
                 "public resolver: whoever runs it can see and redirect the websites devices visit."
             ),
             subject=server,
-            evidence=(Evidence(artifact=artifact, excerpt=f"nameserver {server}"),),
-            facts=(("server", server), ("gateway", gateway)),
+            evidence=tuple(
+                Evidence(artifact=d.artifact, excerpt=f"nameserver {server}" if d.origin == "resolv.conf" else f"DNS server {server}")
+                for d in seen
+            ),
+            facts=(("server", server), ("gateway", gateway), ("seen_in", ", ".join(dict.fromkeys(d.origin for d in seen)))),
         )

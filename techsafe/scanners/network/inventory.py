@@ -40,12 +40,19 @@ class Mapping:
 
 
 @dataclass(frozen=True)
+class DnsServer:
+    server: str
+    artifact: str
+    origin: str  # "resolv.conf" or "DHCP lease (dhclient)" ...
+
+
+@dataclass(frozen=True)
 class Inventory:
     lan: dict
     hosts: tuple[Host, ...]
     mappings: tuple[Mapping, ...]
     igd_seen: bool
-    dns_servers: tuple[tuple[str, str], ...]  # (server, artifact)
+    dns_servers: tuple[DnsServer, ...]
     gaps: tuple[NotChecked, ...] = field(default=())
 
     def host(self, ip: str) -> Host | None:
@@ -193,22 +200,14 @@ def build_inventory(case: "Case") -> Inventory | None:
                 if h.ports:
                     h.evidence[rec.path] = None
 
-    igd_seen = False
-    mappings: list[Mapping] = []
-    for rec in sorted(_records(case, "igd/"), key=lambda r: int(r.meta.get("index", 0)) if isinstance(r.meta.get("index"), int) else 0):
-        igd_seen = True
-        result = parse.soap_port_mapping(case.read_artifact(rec.path))
-        if isinstance(result, parse.PortMapping):
-            mappings.append(Mapping(result, rec.path, str(rec.meta.get("from", ""))))
-        elif result is None:
-            gaps.append(NotChecked("network.router", "a port-mapping answer from the router could not be read", rec.path))
-        elif result != "713":
-            gaps.append(NotChecked("network.router", f"the router refused the port-mapping list (UPnP error {result})", rec.path))
+    igd_seen, mappings = _port_mappings(case, gaps)
+    for rec in _records(case, "scan-steps.json"):
+        steps = _json(case, rec)
+        skipped = steps.get("skipped") if isinstance(steps, dict) else None
+        for step in skipped if isinstance(skipped, list) else ():
+            gaps.append(NotChecked("network.scan", f"skipped: {str(step)[:200]}", rec.path))
 
-    dns: list[tuple[str, str]] = []
-    for rec in _records(case, "dns/"):
-        for server in parse.resolv_conf_servers(case.read_artifact(rec.path)):
-            dns.append((server, rec.path))
+    dns = _dns_servers(case, lan)
 
     hosts = []
     for ip in sorted(acc, key=lambda a: ipaddress.ip_address(a)):
@@ -242,6 +241,68 @@ def build_inventory(case: "Case") -> Inventory | None:
             )
         )
     return Inventory(lan, tuple(hosts), tuple(mappings), igd_seen, tuple(dns), tuple(gaps))
+
+
+def _dns_servers(case: "Case", lan: dict) -> list[DnsServer]:
+    """Servers in resolv.conf, and those of the newest DHCP lease on this LAN."""
+    from techsafe.scanners.network.leases import FORMATS, current_lease, parse_leases
+
+    out: list[DnsServer] = []
+    newest: tuple[float, str, str, tuple[str, ...]] | None = None
+    for rec in _records(case, "dns/"):
+        fmt = rec.meta.get("format")
+        raw = case.read_artifact(rec.path)
+        if fmt in FORMATS:
+            lease = current_lease(parse_leases(raw, fmt, str(rec.meta.get("iface", ""))), str(lan.get("iface", "")), str(lan.get("network", "")))
+            mtime = rec.meta.get("mtime")
+            when = float(mtime) if isinstance(mtime, (int, float)) else 0.0
+            if lease is not None and (newest is None or when >= newest[0]):
+                newest = (when, rec.path, fmt, lease.dns)
+        else:
+            out += [DnsServer(server, rec.path, "resolv.conf") for server in parse.resolv_conf_servers(raw)]
+    if newest is not None:
+        _when, path, fmt, servers = newest
+        out += [DnsServer(server, path, f"DHCP lease ({fmt})") for server in servers]
+    return out
+
+
+def _port_mappings(case: "Case", gaps: list[NotChecked]) -> tuple[bool, list[Mapping]]:
+    """Mappings from the IGDv2 list answers or the one-by-one walk (the walk
+    is made when the list was refused, so then the walk is what counts)."""
+    records = _records(case, "igd/")
+    listed = [r for r in records if r.meta.get("format") == "igd-list"]
+    walked = sorted(
+        (r for r in records if r.meta.get("format") != "igd-list"),
+        key=lambda r: r.meta.get("index") if isinstance(r.meta.get("index"), int) else 0,
+    )
+    mappings: list[Mapping] = []
+    for rec in listed:
+        result = parse.soap_port_listing(case.read_artifact(rec.path))
+        if isinstance(result, list):
+            mappings += [Mapping(m, rec.path, str(rec.meta.get("from", ""))) for m in result]
+        elif walked or result == "730":  # 730: no mapping of this protocol
+            continue
+        elif result is None:
+            gaps.append(NotChecked("network.router", "the router's port-mapping list could not be read", rec.path))
+        else:
+            gaps.append(NotChecked("network.router", f"the router refused the port-mapping list (UPnP error {result})", rec.path))
+    for rec in walked:
+        result = parse.soap_port_mapping(case.read_artifact(rec.path))
+        if isinstance(result, parse.PortMapping):
+            mappings.append(Mapping(result, rec.path, str(rec.meta.get("from", ""))))
+        elif result is None:
+            gaps.append(NotChecked("network.router", "a port-mapping answer from the router could not be read", rec.path))
+        elif result != "713":
+            gaps.append(NotChecked("network.router", f"the router refused the port-mapping list (UPnP error {result})", rec.path))
+    # The same mapping from both a partial list and the walk: once.
+    seen: set[tuple] = set()
+    unique = []
+    for m in mappings:
+        key = (m.gateway, m.mapping.remote_host, m.mapping.external_port, m.mapping.protocol)
+        if key not in seen:
+            seen.add(key)
+            unique.append(m)
+    return bool(records), unique
 
 
 def parse_in(network: str, ip: str) -> bool:

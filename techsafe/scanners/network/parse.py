@@ -3,7 +3,8 @@
   mDNS / DNS-SD   RFC 6762, RFC 6763 (PTR -> SRV/TXT/A), RFC 1035 wire format
   SSDP            UPnP Device Architecture 2.0 section 1 (HTTPU headers)
   description     UPnP Device Architecture 2.0 section 2 (device XML)
-  IGD             WANIPConnection:2 (GetGenericPortMappingEntry, error 713)
+  IGD             WANIPConnection:2 (GetGenericPortMappingEntry, error 713;
+                  GetListOfPortMappings and its PortMappingList document, 2.3.25.2)
   WS-Discovery    OASIS WS-Discovery 1.1 ProbeMatches, ONVIF Core section 7
 XML goes through defusedxml: no entity expansion, no external entities.
 """
@@ -182,10 +183,17 @@ WAN_SERVICES = ("WANIPConnection", "WANPPPConnection")
 
 
 def wan_connection(device: UpnpDevice) -> UpnpService | None:
+    """The WAN connection service, the highest version offered (v2 can list all mappings at once)."""
+    best: tuple[int, UpnpService] | None = None
     for s in device.services:
-        if any(f":service:{w}:" in s.service_type for w in WAN_SERVICES):
-            return s
-    return None
+        for w in WAN_SERVICES:
+            marker = f":service:{w}:"
+            if marker in s.service_type:
+                version = s.service_type.rsplit(":", 1)[-1]
+                rank = int(version) if version.isdigit() and len(version) < 4 else 0
+                if best is None or rank > best[0]:
+                    best = (rank, s)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,60 @@ def soap_port_mapping(raw: bytes) -> PortMapping | str | None:
         )
     except (KeyError, ValueError):
         return None
+
+
+MAX_LISTED = 1024
+
+
+def soap_port_listing(raw: bytes) -> list[PortMapping] | str | None:
+    """IGDv2 GetListOfPortMappings answer: the mappings, the UPnP error code as
+    text for a SOAP fault (730 = no mapping in the range), or None when unreadable.
+
+    NewPortListing holds a second XML document (WANIPConnection:2 2.3.25.2),
+    sent entity-escaped or in CDATA; it goes through defusedxml as well.
+    """
+    try:
+        root = _xml_root(raw)
+    except Exception:
+        return None
+    listing = None
+    for elem in root.iter():
+        tag = _local(elem.tag)
+        if tag == "errorCode":
+            return (elem.text or "").strip()[:16] or "fault"
+        if tag == "NewPortListing":
+            listing = (elem.text or "").strip()
+    if listing is None:
+        return None
+    if not listing:
+        return []
+    try:
+        inner = _xml_root(listing.encode("utf-8"))
+    except Exception:
+        return None
+    out: list[PortMapping] = []
+    for entry in inner.iter():
+        if _local(entry.tag) != "PortMappingEntry":
+            continue
+        values = {_local(c.tag): (c.text or "").strip()[:256] for c in entry}
+        try:
+            out.append(
+                PortMapping(
+                    remote_host=values.get("NewRemoteHost", ""),
+                    external_port=int(values["NewExternalPort"]),
+                    protocol=values.get("NewProtocol", "").upper()[:8],
+                    internal_port=int(values["NewInternalPort"]),
+                    internal_client=values["NewInternalClient"],
+                    enabled=values.get("NewEnabled", "1") in ("1", "true"),
+                    description=values.get("NewDescription", ""),
+                    lease_s=int(values.get("NewLeaseTime", "0") or 0),
+                )
+            )
+        except (KeyError, ValueError):
+            return None  # a half-read list would hide mappings: say it could not be read
+        if len(out) >= MAX_LISTED:
+            break
+    return out
 
 
 # ---- WS-Discovery -------------------------------------------------------------

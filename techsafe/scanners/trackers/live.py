@@ -181,7 +181,8 @@ async def _ring(address: str, protocols: tuple, seconds: float) -> str:
         async with BleakClient(address, timeout=20) as client:
             # Match service and characteristic: families share characteristic
             # UUIDs (DULT / FMDN), and a write by UUID alone would be ambiguous.
-            offered = {(str(s.uuid).lower(), str(c.uuid).lower()): c for s in client.services for c in s.characteristics}
+            offered = {(str(s.uuid).lower(), str(c.uuid).lower()): c
+                       for s in client.services for c in s.characteristics}
             for proto in protocols:
                 char = offered.get((proto.service, proto.characteristic))
                 if char is not None:
