@@ -41,7 +41,8 @@ class PhoneChoice:
 @click.option("--auth-timeout", default=120.0, show_default=True,
               help="Seconds to wait for 'Allow USB debugging' (Android) or 'Trust' (iPhone).")
 @click.option("--adb-port", type=int, default=None, help="adb server port (default: $ANDROID_ADB_SERVER_PORT or 5037).")
-@click.option("--backup", is_flag=True, help="iPhone: also take a local backup into the case and analyze it.")
+@click.option("--backup", is_flag=True, help="iPhone: also make a local backup into the case, as Finder/iTunes does (the phone briefly shows "
+                   "that it is syncing), and analyze it: accounts, location and app permissions.")
 @click.option("--password", default=None, help="iPhone: password for an encrypted backup (asked when needed).")
 @click.option("--pull-apks", "pull_apks", type=click.Choice(["none", "suspicious", "all"]), default="suspicious",
               show_default=True, help="Android: copy app files to check signing certificates and code "

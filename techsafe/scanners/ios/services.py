@@ -49,7 +49,9 @@ SERVICE_REQUESTS: tuple[ServiceRequest, ...] = (
 # (StartService) and never connect to it.
 PROBE_SERVICES: tuple[str, ...] = ("com.apple.afc2",)
 
-# For the optional --backup (read-only: the phone writes a backup to us).
+# For the opt-in --backup: the phone writes a backup to us. Like Finder/iTunes,
+# pymobiledevice3's backup also takes the sync lock (a lock file over AFC) and
+# posts sync notifications, so the phone shows "syncing"; nothing else changes.
 BACKUP_SERVICE = "com.apple.mobilebackup2"
 
 ALLOWED_SERVICES: frozenset[str] = frozenset({r.service for r in SERVICE_REQUESTS} | set(PROBE_SERVICES) | {BACKUP_SERVICE})
