@@ -12,6 +12,7 @@ discarded.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import peers
 from echap_stix2 import write_echap_stix2
-from measure import (REPO, Stats, fmt_s, repeat, require_shared, run_process, techsafe_argv)
+from measure import Stats, fmt_s, repeat, require_shared, run_process, techsafe_argv
 from report import Section, table
 from synthetic_phone import make_phone
 
@@ -53,10 +54,40 @@ def _profile(folder: Path, env: dict[str, str], scratch: Path) -> str:
     prof = scratch / "analyze.prof"
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "techsafe", "analyze", "--case",
                     str(scratch / "profiled-case"), str(folder)], env=env, capture_output=True, timeout=600)
-    return summarize_profile(prof, 22)
+    return phase_breakdown(prof) + "\n\n" + summarize_profile(prof, 16)
+
+
+# Phases of `techsafe analyze`, found in a cProfile by function name.
+PHASES = (
+    ("imports (all modules, whole run)", "<frozen importlib._bootstrap>", "_find_and_load"),
+    ("fsync of case files (durable evidence)", "~", "<built-in method posix.fsync>"),
+    ("ingest: copy the input into the case, hash it", "pipeline.py", "ingest"),
+    ("load indicators", "workflow.py", "load_indicators"),
+    ("analysis: parse + checks", "pipeline.py", "analyze_case"),
+    ("seal: findings.json, manifest, signature", "workflow.py", "seal"),
+    ("terminal summary", "common.py", "show"),
+)
+
+
+def phase_breakdown(prof: Path) -> str:
+    """Where the time goes, by phase (cumulative; phases overlap where one
+    calls another, e.g. imports happen inside every phase)."""
+    import pstats
+
+    try:
+        stats = pstats.Stats(str(prof)).stats  # type: ignore[attr-defined]
+    except (OSError, TypeError, EOFError):
+        return "(profile could not be taken)"
+    total = max((ct for (_f, _l, _n), (_cc, _nc, _tt, ct, _c) in stats.items()), default=0.0)
+    lines = [f"total {total * 1000:.0f} ms under cProfile (which slows Python code ~1.5-2x)"]
+    for label, file_part, func in PHASES:
+        cum = sum(ct for (f, _l, n), (_cc, _nc, _tt, ct, _c) in stats.items() if n == func and file_part in f)
+        lines.append(f"  {cum * 1000:7.0f} ms  {label}")
+    return "\n".join(lines)
 
 
 def summarize_profile(prof: Path, limit: int) -> str:
+    """Top functions by cumulative time, without the interpreter's own frames."""
     import io
     import pstats
 
@@ -66,9 +97,11 @@ def summarize_profile(prof: Path, limit: int) -> str:
     except (OSError, TypeError, EOFError):
         return "(profile could not be taken)"
     stats.strip_dirs().sort_stats("cumulative")
-    stats.print_stats(limit)
-    lines = [ln for ln in buf.getvalue().splitlines() if ln.strip() and "{built-in method builtins.exec}" not in ln]
-    return "\n".join(ln for ln in lines if "<frozen" not in ln and "core.py" not in ln)
+    stats.print_stats(limit * 4)
+    noise = ("<frozen", "core.py", "<string>", "__main__.py", "builtins.exec", "runpy", "functools.py")
+    rows = [ln for ln in buf.getvalue().splitlines() if "(" in ln and ":" in ln and not any(n in ln for n in noise)]
+    head = "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)"
+    return "\n".join([head] + [r for r in rows if not r.lstrip().startswith("ncalls")][:limit])
 
 
 def run(runs: int = 5, peer_runs: int = 3) -> Section:
@@ -80,7 +113,7 @@ def run(runs: int = 5, peer_runs: int = 3) -> Section:
     try:
         stix = write_echap_stix2(ioc, scratch / "echap.stix2")
         n_indicators = sum(o["type"] == "indicator" for o in json.loads(stix.read_text())["objects"])
-        env = dict(__import__("os").environ, TECHSAFE_HOME=str(scratch / "techsafe-home"))
+        env = dict(os.environ, TECHSAFE_HOME=str(scratch / "techsafe-home"))
         import_stats = repeat(lambda i: run_process(techsafe_argv("signatures", "import", str(stix)), env=env), 1, warmup=0)
         mvt_env = peers.mvt_env(scratch / "mvt-home")
         inputs = [(f"shared androidqf folder ({_count_packages(androidqf)} packages)", androidqf)]
@@ -107,9 +140,12 @@ def run(runs: int = 5, peer_runs: int = 3) -> Section:
             rows.append((label, ts.time_text(), ts.rss_text(), mv.time_text(), mv.rss_text(), f"**{ratio:.1f}x**"))
             found.append(f"{label}: techsafe {_techsafe_findings(scratch / f'case-{k}-0')}; "
                          f"MVT {_mvt_alerts(scratch / f'mvt-{k}-0')}")
-        worst = min(ratios)
-        verdict = (f"met: {worst:.1f}x or better on every input" if worst >= GOAL_RATIO else
-                   f"not met on every input: {', '.join(f'{r:.1f}x' for r in ratios)} (gap: the smallest input, see profile)")
+        short = [f"{_count_packages(androidqf)}-package shared folder"] + [f"{n:,} packages" for n in SIZES]
+        met = [f"{name} {r:.1f}x" for name, r in zip(short, ratios) if r >= GOAL_RATIO]
+        missed = [f"{name} {r:.1f}x" for name, r in zip(short, ratios) if r < GOAL_RATIO]
+        verdict = (f"met on every input: {', '.join(met)}" if not missed else
+                   f"met on {', '.join(met) or 'no input'}; not met on {', '.join(missed)} "
+                   "(fixed costs: imports and fsync of the evidence files, see the profile)")
         profile = ("techsafe analyze, shared androidqf folder (7 packages):\n" + _profile(androidqf, env, scratch) +
                    f"\n\ntechsafe analyze, synthetic androidqf with {SIZES[-1]:,} packages:\n" +
                    _profile(inputs[-1][1], env, scratch))

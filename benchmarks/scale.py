@@ -148,8 +148,7 @@ def run(runs: int = 5) -> "Section":
             verdict=verdict,
             notes=("Extra-app cost = (fastest time or tracemalloc peak at the larger size − at the smaller) / extra apps, "
                    f"between 300→1,000 and 1,000→3,000; linear when the second is at most {LINEAR_SLACK}x the first.",
-                   "Process peak RSS includes the interpreter, techsafe and the loaded Echap index (about 40 MB before any "
-                   "phone data)."),
+                   "Process peak RSS includes the interpreter, techsafe and the loaded Echap index, not only the phone data."),
             profile=profile,
             duration_s=time.monotonic() - t0,
         )

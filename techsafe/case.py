@@ -17,6 +17,7 @@ Append-only files tolerate a torn last line for the same reason.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -122,16 +123,21 @@ def _append_line(path: Path, obj: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+def _read_jsonl(path: Path, strict: bool = False) -> Iterator[dict[str, Any]]:
+    """Lines of an append-only file. Only the last line may be torn (a crash
+    mid-write); with `strict`, any other bad line is an error, never skipped."""
     if not path.exists():
         return
-    for raw in path.read_bytes().splitlines():
+    lines = path.read_bytes().splitlines()
+    for number, raw in enumerate(lines, 1):
         try:
             obj = json.loads(raw)
         except ValueError:
-            continue  # a torn last line after a crash
+            obj = None
         if isinstance(obj, dict):
             yield obj
+        elif strict and number != len(lines):
+            raise CaseError(f"{path}: line {number} is damaged; the case index cannot be trusted")
 
 
 def sha256_file(path: Path) -> str:
@@ -252,22 +258,83 @@ class Case:
 
     def artifacts(self, source: str | None = None) -> list[ArtifactRecord]:
         """Latest record per path, in the order first stored."""
-        latest: dict[str, ArtifactRecord] = {}
-        for obj in _read_jsonl(self.root / "artifacts.jsonl"):
-            try:
-                rec = ArtifactRecord.from_json(obj)
-            except (KeyError, TypeError, ValueError):
-                continue
-            if not (self.root / rec.path).is_file():
-                continue
-            latest[rec.path] = rec
-        return [r for r in latest.values() if source is None or r.source == source]
+        return [r for r in self._records()
+                if (self.root / r.path).is_file() and (source is None or r.source == source)]
 
     def read_artifact(self, rel: str) -> bytes:
         path = (self.root / rel).resolve()
         if self.root.resolve() not in path.parents:
             raise CaseError(f"{rel}: artifact path leaves the case folder")
         return path.read_bytes()
+
+    def index_problems(self) -> tuple[list[str], list[str]]:
+        """Compare artifacts/ with artifacts.jsonl: (changed or missing
+        artifacts, files present but never indexed). An unindexed file is what
+        a crash between writing an artifact and indexing it leaves — or a
+        planted file; either way analysis never reads it."""
+        changed: list[str] = []
+        indexed: set[str] = set()
+        for rec in self._records():
+            indexed.add(rec.path)
+            path = self.root / rec.path
+            if not path.is_file() or path.is_symlink():
+                changed.append(f"missing artifact: {rec.path} is in artifacts.jsonl but not in the case")
+            elif sha256_file(path) != rec.sha256:
+                changed.append(f"changed artifact: {rec.path} does not match its SHA-256 in artifacts.jsonl")
+        unindexed = sorted(
+            p.relative_to(self.root).as_posix()
+            for p in (self.root / "artifacts").rglob("*")
+            if (p.is_file() or p.is_symlink()) and not p.name.startswith(".tmp-")
+            and p.relative_to(self.root).as_posix() not in indexed
+        ) if (self.root / "artifacts").is_dir() else []
+        return changed, unindexed
+
+    def _records(self) -> list[ArtifactRecord]:
+        latest: dict[str, ArtifactRecord] = {}
+        for obj in _read_jsonl(self.root / "artifacts.jsonl", strict=True):
+            try:
+                rec = ArtifactRecord.from_json(obj)
+            except (KeyError, TypeError, ValueError):
+                raise CaseError(f"{self.root / 'artifacts.jsonl'}: an entry is not an artifact record") from None
+            latest[rec.path] = rec
+        return list(latest.values())
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator["Case"]:
+        """One command at a time per case (a lock on the folder itself, so no
+        extra file enters the manifest)."""
+        fd = self.acquire_lock()
+        try:
+            yield self
+        finally:
+            os.close(fd)
+
+    def acquire_lock(self) -> int:
+        """Take the case's lock; it is held until the returned fd is closed
+        (at the latest when the process ends)."""
+        import fcntl
+
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise CaseError(f"{self.root}: another techsafe command is using this case; wait for it to finish") from None
+        return fd
+
+    def archive_previous_results(self) -> str | None:
+        """Before a re-analysis overwrites them, move findings.json and reports/
+        to history/<time>/ so earlier results stay part of the record."""
+        old = [p for p in (self.root / "findings.json", self.root / "reports") if p.exists()]
+        if not old:
+            return None
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        dest = self.root / "history" / stamp
+        dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for p in old:
+            os.replace(p, dest / p.name)
+        _fsync_dir(self.root)
+        return dest.relative_to(self.root).as_posix()
 
     # ---- log ----------------------------------------------------------
     def log(self, event: str, **fields: Any) -> None:

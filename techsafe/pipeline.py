@@ -41,6 +41,7 @@ def _module(platform: str, name: str):
 
 def detect(path: Path) -> tuple[str, str] | None:
     """(platform, description) of an offline input, or None."""
+    _refuse_damaged_zip(Path(path))
     for platform in PLATFORMS:
         mod = _module(platform, "sources")
         if mod is None:
@@ -49,6 +50,19 @@ def detect(path: Path) -> tuple[str, str] | None:
         if what:
             return platform, what
     return None
+
+
+def _refuse_damaged_zip(path: Path) -> None:
+    """A zip cut short (a partial copy or download) must not be read as text:
+    its stored members would look like a dump with most of it missing."""
+    import zipfile
+
+    if not path.is_file():
+        return
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic in (b"PK\x03\x04", b"PK\x05\x06") and not zipfile.is_zipfile(path):
+        raise InputError(f"{path}: damaged or incomplete zip (its table of contents is missing); copy it again")
 
 
 def ingest(path: Path, case: "Case") -> tuple[str, str]:

@@ -23,15 +23,46 @@ def feed_warning(indicators: "IndicatorSet") -> str | None:
     return None if ok else message
 
 
+def ensure_intact(case: "Case") -> tuple[NotChecked, ...]:
+    """Before re-analysing a saved case: never analyse or re-seal changed evidence.
+
+    A sealed case must match its manifest (another laptop's signature is fine:
+    cases are handed over). Any case's artifacts must match the SHA-256 each
+    had when stored. Files written but never indexed (a scan killed at that
+    instant, or planted) are not read, and are said so.
+    """
+    from techsafe.case import MANIFEST, CaseError
+
+    problems: list[str] = []
+    if (case.root / MANIFEST).exists():
+        from techsafe.report.sign import verify_case
+
+        problems += [p.message for p in verify_case(case.root).problems if p.kind != "untrusted"]
+    changed, unindexed = case.index_problems()
+    problems += changed
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CaseError(
+            f"{case.root}: {problems[0]}{more}. The case changed after it was recorded, so techsafe will not "
+            f"analyze or re-seal it; `techsafe case verify {case.root}` lists every change."
+        )
+    return tuple(NotChecked("case", f"{rel} was written but never recorded (an interrupted scan?); it was not used", rel)
+                 for rel in unindexed)
+
+
 def analyze_and_seal(case: "Case", indicators: "IndicatorSet", extra_gaps: tuple[NotChecked, ...] = ()) -> Analysis:
-    """Analyze every artifact in the case, write findings.json, record the
-    signature sources used, and write the manifest (signed when possible)."""
+    """Analyze every artifact in the case, write findings.json (earlier
+    results move to history/), record the signature sources used, and write
+    the manifest (signed when possible)."""
     import time
 
     t0 = time.monotonic()
     analysis = pipeline.analyze_case(case, indicators)
     if extra_gaps:
         analysis = pipeline.merge([analysis, Analysis((), extra_gaps)])
+    previous = case.archive_previous_results()
+    if previous:
+        case.log("reanalyze.archived", to=previous)
     case.update_info(signature_sources=[f.to_json() for f in indicators.feeds])
     case.write_findings(analysis)
     case.log("analyze", findings=len(analysis.findings), not_checked=len(analysis.not_checked), duration_s=round(time.monotonic() - t0, 3))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -10,24 +11,29 @@ from techsafe.commands.common import fail, new_case, show
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path_text", metavar="PATH", type=click.Path())
 @click.option("--case", "case_dir", type=click.Path(path_type=Path),
               help="Case folder to store the input in (default: a new folder under ./cases/).")
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.option("--password", default=None, help="Password of an encrypted iPhone backup (asked when needed).")
-def analyze(path: Path, case_dir: Path | None, as_json: bool, password: str | None) -> None:
+def analyze(path_text: str, case_dir: Path | None, as_json: bool, password: str | None) -> None:
     """Analyze PATH: a case folder (re-analyzed with today's signatures), an androidqf
     folder or zip, a dumpsys text dump, a bugreport, an iPhone backup, or a capture."""
     from techsafe import pipeline
     from techsafe.case import Case, CaseError
-    from techsafe.workflow import analyze_and_seal, feed_warning, load_indicators
+    from techsafe.workflow import analyze_and_seal, ensure_intact, feed_warning, load_indicators
 
-    if not path.exists():
-        fail(f"{path}: no such file or folder")
+    path = Path(path_text)
+    if not path_text.strip() or not path.exists():  # "" would otherwise mean the current folder
+        fail(f"{path_text or '(empty path)'}: no such file or folder")
     try:
         if Case.is_case(path):
             case = Case.open(path)
-            case.log("reanalyze")
+            with case.lock():
+                gaps = ensure_intact(case)  # before anything is written to the case
+                case.log("reanalyze")
+                indicators = load_indicators()
+                analysis = analyze_and_seal(case, indicators, gaps)
         else:
             found = pipeline.detect(path)
             if found is None:
@@ -35,14 +41,19 @@ def analyze(path: Path, case_dir: Path | None, as_json: bool, password: str | No
                     f"{path}: not a format techsafe reads (expected a case folder, an androidqf folder or zip, a dumpsys "
                     "text dump, a bugreport, an iPhone backup, or a pcap/pcapng/btsnoop capture)"
                 )
+            fresh = case_dir is None or not Path(case_dir).exists()
             case = new_case(case_dir, "case")
-            try:
-                _ingest(path, case, found, password)
-            except pipeline.InputError as exc:
-                case.log("ingest.error", error=str(exc)[:300])
-                fail(str(exc))
-        indicators = load_indicators()
-        analysis = analyze_and_seal(case, indicators)
+            with case.lock():
+                try:
+                    _ingest(path, case, found, password)
+                except pipeline.InputError as exc:
+                    if fresh:  # nothing but a partial copy of a refused input: leave no half-made case
+                        shutil.rmtree(case.root, ignore_errors=True)
+                    else:
+                        case.log("ingest.error", error=str(exc)[:300])
+                    fail(str(exc))
+                indicators = load_indicators()
+                analysis = analyze_and_seal(case, indicators)
     except (CaseError, pipeline.InputError) as exc:
         fail(str(exc))
     except OSError as exc:

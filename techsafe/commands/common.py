@@ -20,6 +20,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # bad input, tool problem
 EXIT_NO_DEVICE = 2  # nothing to scan, or a choice is needed
 EXIT_INCOMPLETE = 3  # scan ran but not everything could be collected
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 
 def console(stderr: bool = False) -> "Console":

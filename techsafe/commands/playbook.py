@@ -31,12 +31,15 @@ def playbook(kind: str | None, fmt: str, list_all: bool) -> None:
             click.echo(f"{pid:40} {pb.title}")
         if not kind:
             return
+    known = known_kinds()
+    if kind not in known:
+        raise click.ClickException(unknown_kind_message(kind, known))
     try:
         pb = load_playbook(kind)
     except PlaybookError as exc:
         raise click.ClickException(str(exc)) from None
     if pb.id != kind:
-        click.echo(f"No guide for {kind} yet; showing the nearest one ({pb.id}).", err=True)
+        click.echo(f"No dedicated guide for {kind} yet; showing the guide for its family ({pb.id}).", err=True)
     if fmt == "md":
         sys.stdout.write(render_markdown(pb, heading_level=1))
     elif fmt == "html":
@@ -45,3 +48,27 @@ def playbook(kind: str | None, fmt: str, list_all: bool) -> None:
         from rich.console import Console
 
         Console().print(render_terminal(pb))
+
+
+def known_kinds() -> set[str]:
+    """Every kind a guide can be shown for: a finding kind some check registers, or a guide file."""
+    from techsafe.checks import registered_kinds
+    from techsafe.playbooks import available_ids
+
+    return registered_kinds() | set(available_ids())
+
+
+def close_matches(kind: str, known: set[str], n: int = 5) -> list[str]:
+    """Kinds ending in `.kind` first (stalkerware -> android.app.stalkerware), then difflib's."""
+    import difflib
+
+    ordered = sorted(known)
+    suffix = [k for k in ordered if kind and k.endswith("." + kind)]
+    fuzzy = difflib.get_close_matches(kind, ordered, n=n, cutoff=0.6)
+    return list(dict.fromkeys(suffix + fuzzy))[:n]
+
+
+def unknown_kind_message(kind: str, known: set[str]) -> str:
+    matches = close_matches(kind, known)
+    hint = f"did you mean {', '.join(matches)}?" if matches else "see `techsafe playbook --list`."
+    return f"no guide for {kind!r}: not a known finding kind; {hint}"

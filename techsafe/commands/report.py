@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None
     except CaseError as exc:
         raise click.ClickException(str(exc)) from None
 
+    try:
+        lock = case.acquire_lock()  # held until this command ends: no other command changes the case meanwhile
+    except CaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.get_current_context().call_on_close(lambda: os.close(lock))
     # Verify before anything is written: re-sealing must never bless a case
     # that was changed after it was sealed.
     check = verify_case(case.root)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from techsafe.commands.common import EXIT_INCOMPLETE, EXIT_NO_DEVICE, console, fail, new_case, show
+from techsafe.commands.common import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_NO_DEVICE, console, fail, new_case, show
 
 CONNECT_HELP = (
     "No phone found. Android: connect it with a USB data cable, unlock it, and turn on USB debugging "
@@ -90,9 +90,14 @@ def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str =
 
     missing: list[str] = []
     try:
-        for step in steps:
-            missing += step(case)
-        analysis = analyze_and_seal(case, indicators, tuple(NotChecked("scan", m) for m in missing))
+        with case.lock():
+            for step in steps:
+                missing += step(case)
+            analysis = analyze_and_seal(case, indicators, tuple(NotChecked("scan", m) for m in missing))
+    except KeyboardInterrupt:
+        case.log("scan.interrupted")
+        fail(f"stopped (Ctrl-C). Everything collected so far is kept in {case.root}; "
+             f"`techsafe analyze {case.root}` checks it and lists what is missing.", EXIT_INTERRUPTED)
     except OSError as exc:  # the disk filled or the case folder vanished: say so, keep what was written
         fail(
             f"could not write to the case folder {case.root}: {exc.strerror or type(exc).__name__}. Everything "
@@ -250,5 +255,6 @@ def network_step(case, iface: str | None) -> list[str]:
         except LanError as exc:
             case.log("acquire.error", platform="network", error=str(exc)[:200])
             return [f"network: {exc}"]
-    # Steps skipped for lack of privileges are said in the findings' "not checked"; not a failure.
-    return []
+    # Same exit status as `techsafe network scan`: a skipped step (e.g. the
+    # ARP sweep without privileges) means the picture may be incomplete.
+    return [f"network: skipped {step}" for step in skipped]

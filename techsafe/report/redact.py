@@ -6,11 +6,15 @@ the same token everywhere, and because every format is rendered from one
 redacted report value, HTML, Markdown, JSON and CSV agree token for token.
 
 Values are found three ways: by the name of the fact that holds them
-(facts named ssid, imei, account...), by the shape of the raw lines they sit
-in (`Account {name=...}`, `SSID: "..."`, `[ro.serialno]: [...]`), and by
-their own shape (e-mail, IMEI with a valid Luhn digit, ICCID, phone number).
-It errs towards redacting too much: a long number that looks like a phone
-number is redacted even if it was not one.
+(facts named ssid, imei, udid, account..., and the device's own `name`), by
+the shape of the raw lines they sit in (`Account {name=...}`, `SSID: "..."`,
+`[ro.serialno]: [...]`, `UniqueDeviceID = ...`), and by their own shape
+(e-mail, IMEI with a valid Luhn digit, ICCID, phone number). It errs towards
+redacting too much: a long number that looks like a phone number is
+redacted even if it was not one. But a number is never taken out of a
+longer token (a UUID, the case id, a hex id), small counts ("Google
+accounts: 1") are never personal, and the case id and UUIDs (configuration
+and provisioning profile ids) are always kept exact.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ _KEEP_KEYS = frozenset(
     {
         "sha256", "public_key", "fingerprint", "signer", "time", "started", "created", "utc", "local",
         "size", "duration_s", "schema", "tool_version", "severity", "kind", "playbook", "playbook_id",
-        "number", "exit_status", "timezone",
+        "number", "exit_status", "timezone", "case_id",
     }
 )  # fmt: skip
 _SKIP_SECTIONS = frozenset({"playbooks"})  # our own text, nothing personal
@@ -33,6 +37,7 @@ _NAMED = (
     (re.compile(r"e-?mail", re.I), "email"),
     (re.compile(r"phone|msisdn|line1|caller", re.I), "phone"),
     (re.compile(r"imei|meid", re.I), "imei"),
+    (re.compile(r"udid|unique.?device.?id|target.?identifier", re.I), "udid"),
     (re.compile(r"iccid|sim.?serial", re.I), "iccid"),
     (re.compile(r"serial", re.I), "serial"),
     (re.compile(r"account|apple.?id|user.?name|owner", re.I), "account"),
@@ -49,6 +54,9 @@ _CONTEXT = (
     (re.compile(r"\[(?:persist\.sys\.device_name|net\.hostname|ro\.product\.device_name)\]:\s*\[([^\]\n]+)\]"), "device-name"),
     (re.compile(r"\b(?:SerialNumber|serial_number|serialno)\b\s*[:=]\s*\"?([A-Za-z0-9]{6,})"), "serial"),
     (re.compile(r"\b(?:DeviceName|device_name)\b\s*[:=]\s*\"([^\"\n]+)\""), "device-name"),
+    # plist text as the iOS evidence shows it: `DeviceName = Jane's iPhone`, `UniqueDeviceID = 0000...`
+    (re.compile(r"\b(?:DeviceName|Device Name)\b\s*[:=]\s*([^\"\s][^\n]*?)\s*$", re.M), "device-name"),
+    (re.compile(r"\b(?:UniqueDeviceID|UDID|udid|Unique Identifier|Target Identifier)\b\s*[:=]\s*\"?([0-9A-Fa-f][0-9A-Fa-f-]{23,43})"), "udid"),
 )
 
 # Local part capped at 64 (RFC 5321): unbounded, a long word without "@" was quadratic.
@@ -56,16 +64,22 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)
 _ICCID = re.compile(r"(?<![\w])89\d{17,18}[Ff]?(?![\w])")
 _IMEI_PLAIN = re.compile(r"(?<![\w])\d{15}(?![\w])")
 _IMEI_GROUPED = re.compile(r"(?<![\w-])\d{2}[ -]\d{6}[ -]\d{6}[ -]\d(?![\w-])")
-_PHONE = re.compile(r"(?<![\w./+])(\+?\(?\d[\d ()\-]{5,20}\d)(?![\w.:/])")
+# Not inside a longer token: never right after "x-" (case ids, UUIDs, UDIDs) nor right before "-x".
+_PHONE = re.compile(r"(?<![\w./+])(?<!\w-)(\+?\(?\d[\d ()\-]{5,20}\d)(?![\w.:/]|-\w)")
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{2}-\d{2}-\d{4}")
 _TOKEN = re.compile(r"^\[[a-z-]+-\d+\]$")
+_COUNT = re.compile(r"^\d{1,6}$")  # "Google accounts: 1", "apps_user: 24": counts, never personal
+# Kept exact wherever they appear: profile / provisioning UUIDs (not personal, and needed to
+# follow the evidence). The case id is added per report.
+_UUID = re.compile(r"(?<![\w-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![\w-])")
 _MIN_SUBSTRING = 4  # shorter values are replaced only where they are the whole field
 
 
 class Redactor:
-    def __init__(self) -> None:
+    def __init__(self, keep: tuple[str, ...] = ()) -> None:
         self._tokens: dict[str, str] = {}
         self._counts: dict[str, int] = {}
+        self._keep = tuple(k for k in keep if k)  # exact strings never touched (the case id)
 
     def token(self, category: str, value: str) -> str:
         value = value.strip()
@@ -91,6 +105,8 @@ class Redactor:
             # {"name": "imei", "value": "..."} pairs (device facts, finding facts)
             name = obj.get("name")
             if isinstance(name, str) and isinstance(obj.get("value"), str):
+                if key == "device" and name == "name":  # the device's own name ("Jane's iPhone")
+                    name = "device_name"
                 self._learn_named(name, obj["value"])
         elif isinstance(obj, list):
             for item in obj:
@@ -104,7 +120,7 @@ class Redactor:
                         self.token(category, value)
 
     def _learn_named(self, name: str, value: str) -> None:
-        if not value.strip() or name in ("name", "value", ""):
+        if not value.strip() or name in ("name", "value", "") or _COUNT.match(value.strip()):
             return
         for pattern, category in _NAMED:
             if pattern.search(name):
@@ -131,6 +147,26 @@ class Redactor:
         stripped = text.strip()
         if stripped in self._tokens:
             return self._tokens[stripped]
+        kept: list[str] = []
+        if self._keep or _UUID.search(text):
+            text = self._hide_kept(text, kept)
+        text = self._redact(text)
+        for i, original in enumerate(kept):
+            text = text.replace(_placeholder(i), original)
+        return text
+
+    def _hide_kept(self, text: str, kept: list[str]) -> str:
+        """Swap the case id and UUIDs for letter-only placeholders that no pattern can match."""
+
+        def hide(m: re.Match) -> str:
+            kept.append(m.group(0))
+            return _placeholder(len(kept) - 1)
+
+        for value in self._keep:
+            text = re.sub(r"(?<![\w-])" + re.escape(value) + r"(?![\w-])", hide, text)
+        return _UUID.sub(hide, text)
+
+    def _redact(self, text: str) -> str:
         for value in sorted(self._tokens, key=len, reverse=True):
             if len(value) >= _MIN_SUBSTRING and value in text:
                 text = text.replace(value, self._tokens[value])
@@ -146,6 +182,15 @@ class Redactor:
         if _looks_like_phone(candidate):
             return m.group(0).replace(candidate, self.token("phone", candidate))
         return m.group(0)
+
+
+def _placeholder(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(ord("a") + r) + letters
+    return f"KEEPxx{letters}xxKEEP"
 
 
 def _looks_like_phone(candidate: str) -> bool:
@@ -180,7 +225,8 @@ def _luhn_ok(number: str) -> bool:
 
 def redact_report(content: dict[str, Any]) -> dict[str, Any]:
     """The same report with personal values replaced by consistent tokens."""
-    redactor = Redactor()
+    case_id = (content.get("case") or {}).get("case_id") if isinstance(content.get("case"), dict) else None
+    redactor = Redactor(keep=(case_id,) if isinstance(case_id, str) else ())
     redactor.learn(content)
     out = redactor.apply(content)
     out["redacted"] = True

@@ -33,6 +33,9 @@ from techsafe.signatures.index import (
 from techsafe.signatures.records import FeedError, FeedInfo, SignatureHit, category_rank
 
 STALE_AFTER_DAYS = 30
+# The main stalkerware list: the feed `signatures update` installs and `signatures import`
+# names by default for an Echap ioc.yaml or folder.
+MAIN_STALKERWARE_FEED = "echap"
 
 
 @dataclass(frozen=True)
@@ -73,15 +76,25 @@ class IndicatorSet:
 
     def stalkerware_feed_status(self, now: dt.datetime | None = None) -> tuple[bool, str]:
         """(ok, plain-language message) about the stalkerware feed's presence and age."""
+        # Judged on the Echap feed alone: a fresher extra feed (a clinic's own list, a STIX
+        # bundle, watchware) does not replace Echap's list of stalkerware apps, so it must
+        # not hide that Echap is missing or stale.
         now = now or dt.datetime.now(dt.timezone.utc)
-        feeds = [f.info for f in self._feeds if f.info.kind == "echap" and f.info.counts.get("stalkerware_packages")]
+        feeds = [f.info for f in self._feeds if f.info.kind == "echap" and f.info.name == MAIN_STALKERWARE_FEED]
         if not feeds:
+            others = sorted(f.info.name for f in self._feeds if f.info.kind != "catalogue")
+            if others:
+                return False, (
+                    f"The Echap stalkerware feed is not installed (the other feeds, {', '.join(others)}, do not "
+                    "replace its list of stalkerware apps), so lesser-known stalkerware will be missed. "
+                    "Run `techsafe signatures update` (needs internet) or `techsafe signatures import FOLDER`."
+                )
             return False, (
                 "No stalkerware indicator feed is installed: only techsafe's short built-in list of well-known "
                 "stalkerware is used, so lesser-known stalkerware will be missed. "
                 "Run `techsafe signatures update` (needs internet) or `techsafe signatures import FOLDER`."
             )
-        newest = max(feeds, key=lambda i: _feed_time(i) or dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+        newest = feeds[0]
         when = _feed_time(newest)
         if when is None:
             return False, f"The stalkerware feed '{newest.name}' has no date, so its age is unknown. Run `techsafe signatures update`."

@@ -61,19 +61,27 @@ def combined_sha256(file_hashes: dict[str, str]) -> str:
 
 
 def parse_files(kind: str, files: dict[str, bytes]) -> ParsedFeed:
-    """The one place that knows which parser reads which kind of feed."""
+    """The one place that knows which parser reads which kind of feed.
+
+    Every feed (import, update, re-read) is also validated here: one whose
+    spying entries list core platform apps is refused (validation.py)."""
+    from techsafe.signatures.validation import check_no_core_apps
+
     if kind == "echap":
         from techsafe.signatures.echap import parse_echap
 
-        return parse_echap(files)
-    if kind == "stix2":
+        parsed = parse_echap(files)
+    elif kind == "stix2":
         from techsafe.signatures.stix2 import parse_stix2
 
         if len(files) != 1:
             raise FeedError("a STIX 2 feed is exactly one bundle file")
         (filename, data), = files.items()
-        return parse_stix2(data, filename)
-    raise FeedError(f"unknown feed kind {kind!r}")
+        parsed = parse_stix2(data, filename)
+    else:
+        raise FeedError(f"unknown feed kind {kind!r}")
+    check_no_core_apps(parsed.index, files)
+    return parsed
 
 
 def install(name: str, kind: str, files: dict[str, bytes], parsed: ParsedFeed, source: str) -> FeedInfo:

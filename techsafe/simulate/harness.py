@@ -7,8 +7,10 @@
 The adb server runs on its own port (never the caseworker's 5037), with USB,
 mDNS and emulator scanning off (ADB_USB=0, ADB_MDNS=0, ADB_EMU=0) so it
 neither grabs a real phone nor talks to the network, and with its own HOME
-so its key never touches the caseworker's ~/.android. A server we started is
-killed on exit; one that was already running on that port is left alone.
+so its key never touches the caseworker's ~/.android. A server we started
+(`adb server nodaemon`, our own child) is killed and waited for on exit, so
+no defunct adb is left behind; one that was already running on that port is
+left alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -67,6 +70,7 @@ class AdbServer:
         self.home = Path(home) if home else None
         self.timeout_s = timeout_s
         self.started_by_us = False
+        self._proc: subprocess.Popen | None = None
         self.adb = adb_binary()
 
     def env(self) -> dict[str, str]:
@@ -88,12 +92,37 @@ class AdbServer:
     def start(self) -> "AdbServer":
         if _server_listening(self.port):
             return self
-        result = self.run("start-server")
-        if result.returncode != 0 or not _server_listening(self.port):
-            raise SimulatorError(f"adb server did not start on port {self.port}: "
-                                 f"{result.stderr.decode(errors='replace').strip()[:200]}")
+        # `adb start-server` forks a daemon that outlives the client and is
+        # reparented away from us, so nobody waits for it and it is left
+        # defunct once killed. `server nodaemon` runs it as our own child,
+        # which stop() waits for.
+        with tempfile.TemporaryFile() as errors:  # a file, not a pipe: the server never blocks on it
+            proc = subprocess.Popen([self.adb, "-P", str(self.port), "server", "nodaemon"], env=self.env(),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=errors, start_new_session=True)
+            deadline = time.monotonic() + self.timeout_s
+            while not _server_listening(self.port):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    if proc.poll() is None:
+                        proc.kill()
+                    proc.wait()  # no zombie
+                    errors.seek(0)
+                    raise SimulatorError(f"adb server did not start on port {self.port}: "
+                                         f"{errors.read(4096).decode(errors='replace').strip()[:200]}")
+                time.sleep(0.05)
+        self._proc = proc
         self.started_by_us = True
         return self
+
+    @staticmethod
+    def _reap(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+        """Make sure `proc` has exited and been waited for (no zombie left)."""
+        if proc.poll() is None:
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def client(self):
         import adbutils
@@ -114,6 +143,9 @@ class AdbServer:
             self.run("kill-server", timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            self._reap(proc)
         deadline = time.monotonic() + 5
         while _server_listening(self.port) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -146,7 +146,8 @@ def test_phone_unplugged_mid_scan_keeps_what_was_collected(techsafe_home, simula
     out = json.loads(result.stdout)
     gaps = {n["area"] for n in out["not_checked"]}
     assert {f"android.acquire.{r.meta['key']}" for r in incomplete} <= gaps
-    assert all("disconnected" in n["reason"] for n in out["not_checked"] if n["area"].startswith("android.acquire."))
+    reasons = [n["reason"] for n in out["not_checked"] if n["area"].startswith("android.acquire.")]
+    assert all("disconnected" in r for r in reasons), reasons
     # the case is valid and can be analyzed again
     assert subprocess.run(["sha256sum", "-c", "--quiet", "manifest.sha256"], cwd=case_dir).returncode == 0
     assert CliRunner().invoke(cli, ["analyze", str(case_dir), "--json"]).exit_code == 0

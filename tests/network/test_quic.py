@@ -219,3 +219,21 @@ def test_crypto_stream_is_bounded(chunks):
     for offset, data in chunks:
         stream.add(offset, data)
     assert len(stream.contiguous()) <= quic.CryptoStream.MAX_BYTES
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=1300), st.integers(0, 1199), st.integers(0, 255))
+def test_hostile_quic_datagrams_through_the_matcher(echap, junk, where, xor):
+    """Random long-header datagrams and corrupted Initials inside a capture: no crash, no contact."""
+    import io
+
+    from scapy.utils import PcapWriter
+
+    corrupted = bytearray(quic_build.client_hello_datagrams("protocol-a.exactspy.com", bytes(8))[0])
+    corrupted[where] ^= xor or 1
+    buf = io.BytesIO()
+    w = PcapWriter(buf)
+    for i, payload in enumerate((b"\xc0\x00\x00\x00\x01" + junk, bytes(corrupted))):
+        w.write(_udp(T0 + i, PHONE_A, "198.51.100.30", payload, 52000 + i))
+    w.flush()
+    assert match_capture(io.BytesIO(buf.getvalue()), echap).contacts == ()

@@ -118,10 +118,10 @@ def test_cli_shows_a_playbook(techsafe_home):
 
     r = CliRunner().invoke(cli, ["playbook", "android.usb_debugging.enabled", "--format", "md"])
     assert r.exit_code == 0 and r.output.startswith("# USB debugging is turned on\n")
-    r = CliRunner().invoke(cli, ["playbook", "android.app.unknown_kind"])
-    assert r.exit_code == 0 and "No guide for android.app.unknown_kind yet; showing the nearest one (android.app)." in r.output
+    r = CliRunner().invoke(cli, ["playbook", "android.app.unknown_kind"])  # neither registered nor a file
+    assert r.exit_code == 1 and r.output.startswith("Error: no guide for 'android.app.unknown_kind': not a known finding kind; ")
     r = CliRunner().invoke(cli, ["playbook", "a/b"])
-    assert r.exit_code == 1 and "not a finding kind" in r.output
+    assert r.exit_code == 1 and "not a known finding kind" in r.output
     r = CliRunner().invoke(cli, ["playbook", "--list"])
     assert r.exit_code == 0 and "android.app.stalkerware" in r.output
     r = CliRunner().invoke(cli, ["playbook", "android.device_owner", "--format", "html"])

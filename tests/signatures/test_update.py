@@ -196,3 +196,17 @@ def test_missing_ioc_yaml(server: Server) -> None:
     del server.routes["/stalkerware-indicators/ioc.yaml"]
     with pytest.raises(FeedError, match=r"ioc.yaml: not found \(404\)"):
         update_echap(server.url, cafile=server.cafile)
+
+
+def test_update_refuses_a_feed_that_labels_system_apps_as_stalkerware(server: Server, echap_dir: Path) -> None:
+    good = update_echap(server.url, cafile=server.cafile).info
+    hostile = (echap_dir / "ioc.yaml").read_bytes() + b"\n- name: Evil Monitor\n  type: stalkerware\n  packages:\n  - com.google.android.gms\n"
+    server.serve("ioc.yaml", hostile)
+    result = CliRunner().invoke(cli, ["signatures", "update", "--url", server.url, "--cafile", str(server.cafile)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: {server.url}ioc.yaml: stalkerware entry 'Evil Monitor' lists com.google.android.gms, a core Android "
+        "system app; refusing to import this feed (it would report the phone's own system as spying)"
+    )
+    feeds, _ = store.installed()
+    assert [(f.info.name, f.info.sha256) for f in feeds] == [("echap", good.sha256)]  # the previous copy stays

@@ -198,13 +198,21 @@ def acquire_android(
                 return None
         return None
 
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="adb") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="adb")
+    try:
         futures = {pool.submit(collect, cmd): cmd for cmd in selection}
         for fut in as_completed(futures):
             cmd = futures[fut]
             error = fut.result()
             if error is not None:
                 incomplete.append(cmd.key)
+    except KeyboardInterrupt:
+        # Ctrl-C: send nothing more; commands already running finish (each
+        # has its timeout) and are stored, so nothing received is lost.
+        pool.shutdown(wait=False, cancel_futures=True)
+        case.log("acquire.interrupted", platform="android")
+        raise
+    pool.shutdown(wait=True)
     if incomplete:
         lost = _device_gone(client, serial)
     duration = time.monotonic() - started
@@ -212,11 +220,20 @@ def acquire_android(
     return AcquireReport(tuple(sorted(incomplete)), lost, duration)
 
 
-def _device_gone(client, serial: str) -> bool:
-    try:
-        return all(not (d.serial == serial and d.state == "device") for d in list_android_devices(client))
-    except Exception:
-        return True
+def _device_gone(client, serial: str, settle_s: float = 3.0) -> bool:
+    """After failed commands: is the phone gone? The adb server notices a
+    pulled cable a moment later, so ask again for a few seconds."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        try:
+            present = any(d.serial == serial and d.state == "device" for d in list_android_devices(client))
+        except Exception:
+            return True
+        if not present:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
 
 
 def _reason(exc: Exception) -> str:

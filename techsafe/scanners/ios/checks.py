@@ -61,6 +61,23 @@ _APP_KIND = {
 }
 
 
+def app_subject(name: str, bundle_id: str) -> str:
+    """A finding's subject for an app: its name, with the bundle id that identifies it."""
+    return f"{name} ({bundle_id})" if name and name != bundle_id else bundle_id
+
+
+def _app_label(ctx: IosContext, bundle_id: str) -> str:
+    """app_subject() with the app's name when the app list has it (a backup's may not)."""
+    try:
+        apps_, _ = ctx.apps
+    except Unavailable:
+        return bundle_id
+    for app in apps_:
+        if app.bundle_id.lower() == bundle_id.lower():
+            return app_subject(app.name, bundle_id)
+    return bundle_id
+
+
 def _app_facts(app: IosApp) -> tuple[tuple[str, str], ...]:
     facts = [("bundle_id", app.bundle_id)]
     if app.name:
@@ -82,12 +99,12 @@ def apps(ctx: IosContext) -> Iterable[Finding]:
         hit = ctx.indicators.match_bundle(app.bundle_id) if ctx.indicators is not None else None
         if hit is not None and hit.category in _APP_KIND:
             kind, sev, what = _APP_KIND[hit.category]
-            yield Finding(kind, sev, f"{app.display} {what}.", app.bundle_id,
+            yield Finding(kind, sev, f"{app.display} {what}.", app_subject(app.name, app.bundle_id),
                           (Evidence(artifact, f"CFBundleIdentifier = {app.bundle_id}"),), hit.match, facts=_app_facts(app))
         if app.app_store is False and not app.is_system and app.bundle_id not in JAILBREAK_APPS:
             how = f"from another marketplace ({app.distributor})" if app.distributor else f"signed by \"{app.signer}\""
             yield Finding("ios.app.not_app_store", Severity.MEDIUM,
-                          f"{app.display} was not installed from the App Store ({how}).", app.bundle_id,
+                          f"{app.display} was not installed from the App Store ({how}).", app_subject(app.name, app.bundle_id),
                           (Evidence(artifact, f"SignerIdentity = {app.signer}"),), facts=_app_facts(app))
 
 
@@ -98,7 +115,8 @@ def jailbreak(ctx: IosContext) -> Iterable[Finding]:
         if app.bundle_id in JAILBREAK_APPS:
             yield Finding("ios.jailbreak", Severity.HIGH,
                           f"This iPhone shows signs of a jailbreak: the {JAILBREAK_APPS[app.bundle_id]} app is installed.",
-                          app.bundle_id, (Evidence(artifact, f"CFBundleIdentifier = {app.bundle_id}"),), facts=_app_facts(app))
+                          app_subject(app.name or JAILBREAK_APPS[app.bundle_id], app.bundle_id),
+                          (Evidence(artifact, f"CFBundleIdentifier = {app.bundle_id}"),), facts=_app_facts(app))
     for service in JAILBREAK_SERVICES:
         name = f"lockdown/start_service/{service}.plist"
         if name in ctx.records:
@@ -111,7 +129,8 @@ def jailbreak(ctx: IosContext) -> Iterable[Finding]:
             if "Port" in resp and not resp.get("Error"):
                 yield Finding("ios.jailbreak", Severity.HIGH,
                               "This iPhone shows signs of a jailbreak: it offers a service only a jailbreak adds.",
-                              service, (Evidence(ctx.path(name), f"StartService {service}: Port given"),))
+                              f"Jailbreak service ({service})", (Evidence(ctx.path(name), f"StartService {service}: Port given"),),
+                              facts=(("service", service),))
 
 
 _PAYLOAD_WORDS = {
@@ -152,18 +171,19 @@ def profiles(ctx: IosContext) -> Iterable[Finding]:
             facts.append(("removal", "disallowed"))
         ev = (Evidence(artifact, f"profile {p.identifier}"),)
         name = p.display_name or p.identifier
+        subject = f"Profile \"{name}\""
         if is_mdm:
             yield Finding("ios.profile.mdm", Severity.HIGH,
                           f"A device-management (MDM) profile \"{name}\" from {org} lets them control and watch this iPhone.",
-                          p.identifier, ev, facts=tuple(facts))
+                          subject, ev, facts=tuple(facts))
         elif is_root:
             yield Finding("ios.profile.root_ca", Severity.HIGH,
                           f"A profile \"{name}\" from {org} installs a root certificate that can let someone read this iPhone's web traffic.",
-                          p.identifier, ev, facts=tuple(facts))
+                          subject, ev, facts=tuple(facts))
         else:
             yield Finding("ios.profile.other", Severity.MEDIUM,
                           f"A configuration profile \"{name}\" from {org} is installed ({kinds_words}): check the survivor knows it.",
-                          p.identifier, ev, facts=tuple(facts))
+                          subject, ev, facts=tuple(facts))
 
 
 @check("ios", area="ios.provisioning", kinds=("ios.profile.provisioning",))
@@ -171,10 +191,12 @@ def provisioning(ctx: IosContext) -> Iterable[Finding]:
     profs, artifact = ctx.provisioning
     for p in profs:
         if p.provisions_all_devices:
-            facts = (("team", p.team), ("app_id", p.app_id), ("created", p.created), ("expires", p.expires))
+            facts = (("name", p.name), ("uuid", p.uuid), ("team", p.team), ("app_id", p.app_id),
+                     ("created", p.created), ("expires", p.expires))
             yield Finding("ios.profile.provisioning", Severity.MEDIUM,
                           f"An enterprise developer profile from \"{p.team or p.name}\" lets apps outside the App Store run on this iPhone.",
-                          p.uuid or p.name, (Evidence(artifact, f"provisioning profile {p.name}"),), facts=facts)
+                          f"Developer profile \"{p.name or p.team or p.uuid}\"",
+                          (Evidence(artifact, f"provisioning profile {p.name}"),), facts=tuple((k, v) for k, v in facts if v))
 
 
 @check("ios", area="ios.management", kinds=("ios.supervised",))
@@ -184,7 +206,7 @@ def supervised(ctx: IosContext) -> Iterable[Finding]:
         org = cc.get("OrganizationName") if isinstance(cc.get("OrganizationName"), str) else ""
         yield Finding("ios.supervised", Severity.HIGH,
                       f"This iPhone is supervised{' by ' + org if org else ''}: an organisation can control it remotely.",
-                      "supervision", (Evidence(artifact, "IsSupervised = true"),),
+                      "Supervision", (Evidence(artifact, "IsSupervised = true"),),
                       facts=(("organization", org), ("mdm_unremovable", str(cc.get("IsMDMUnremovable") is True).lower())))
 
 
@@ -200,19 +222,20 @@ def os_version(ctx: IosContext) -> Iterable[Finding]:
         src = "lockdown/values.plist" if ctx.is_live else "backup/Info.plist"
         yield Finding("ios.os.outdated", Severity.MEDIUM,
                       f"This iPhone runs iOS {version}, which no longer gets security updates: spyware can get in more easily.",
-                      "ios_version", (Evidence(ctx.path(src), f"ProductVersion = {version}"),),
+                      "iOS version", (Evidence(ctx.path(src), f"ProductVersion = {version}"),),
                       facts=(("ios_version", version), ("model", dev.get("model", ""))))
 
 
 @check("ios", area="ios.developer", kinds=("ios.developer_mode",))
 def developer_mode(ctx: IosContext) -> Iterable[Finding]:
     if not ctx.is_live:
-        raise Unavailable("developer mode is only read from a connected iPhone")
+        raise Unavailable(ctx.not_in_app_list("developer mode") if ctx.is_app_list
+                          else "developer mode is only read from a connected iPhone")
     amfi = ctx.lockdown_domain("com.apple.security.mac.amfi")
     if amfi.get("DeveloperModeStatus") is True:
         yield Finding("ios.developer_mode", Severity.LOW,
                       "Developer mode is on: apps can be installed on this iPhone from a computer.",
-                      "developer_mode", (Evidence(ctx.path("lockdown/com.apple.security.mac.amfi.plist"), "DeveloperModeStatus = true"),))
+                      "Developer mode", (Evidence(ctx.path("lockdown/com.apple.security.mac.amfi.plist"), "DeveloperModeStatus = true"),))
 
 
 @check("ios", area="ios.backup", kinds=("ios.backup.not_encrypted",))
@@ -223,16 +246,16 @@ def backup_encryption(ctx: IosContext) -> Iterable[Finding]:
         if will is False:
             yield Finding("ios.backup.not_encrypted", Severity.LOW,
                           "Backups of this iPhone to a computer are not encrypted: anyone with that computer can read them.",
-                          "backup_encryption", (Evidence(ctx.path("lockdown/com.apple.mobile.backup.plist"), "WillEncrypt = false"),))
+                          "Backup encryption", (Evidence(ctx.path("lockdown/com.apple.mobile.backup.plist"), "WillEncrypt = false"),))
         return
     if ctx.is_backup:
         manifest = ctx.backup_manifest
         if manifest is None or manifest.get("IsEncrypted") is not True:
             yield Finding("ios.backup.not_encrypted", Severity.LOW,
                           "This backup is not encrypted: anyone who has a copy of it can read the phone's messages and photos.",
-                          "backup_encryption", (Evidence(ctx.path("backup/Manifest.db"), "Manifest.db is plain SQLite"),))
+                          "Backup encryption", (Evidence(ctx.path("backup/Manifest.db"), "Manifest.db is plain SQLite"),))
         return
-    raise Unavailable("backup encryption was not read")
+    raise Unavailable(ctx.not_in_app_list("backup encryption") if ctx.is_app_list else "backup encryption was not read")
 
 
 @check("ios", area="ios.accounts", kinds=("ios.account.signed_in",))
@@ -245,7 +268,7 @@ def accounts(ctx: IosContext) -> Iterable[Finding]:
         an = "An" if a.account_type[:1].lower() in "aeiou" else "A"
         yield Finding("ios.account.signed_in", Severity.MEDIUM,
                       f"{an} {a.account_type} account is signed in on this iPhone: check the survivor knows and controls it.",
-                      f"{a.account_type}:{a.username}", (Evidence(artifact, f"account type {a.account_type}"),),
+                      f"{a.account_type} account ({a.username})" if a.username else f"{a.account_type} account", (Evidence(artifact, f"account type {a.account_type}"),),
                       facts=tuple(facts))
 
 
@@ -256,7 +279,8 @@ def location_always(ctx: IosContext) -> Iterable[Finding]:
         if c.authorization == "always" and "." in c.client and not c.client.startswith("com.apple.") and not c.client.startswith("/"):
             yield Finding("ios.location.always", Severity.LOW,
                           f"The app {c.client} may use this iPhone's location at any time (\"Always\").",
-                          c.client, (Evidence(artifact, f"{c.client}: Authorization = {c.raw}"),))
+                          _app_label(ctx, c.client), (Evidence(artifact, f"{c.client}: Authorization = {c.raw}"),),
+                          facts=(("bundle_id", c.client),))
 
 
 @check("ios", area="ios.permissions", kinds=("ios.app.permissions",))
@@ -273,7 +297,8 @@ def permissions(ctx: IosContext) -> Iterable[Finding]:
         words = sorted(words)
         yield Finding("ios.app.permissions", Severity.INFO,
                       f"The app {client} is allowed to use: {', '.join(words)}.",
-                      client, (Evidence(artifact, f"access: {client}"),), facts=(("permissions", ", ".join(words)),))
+                      _app_label(ctx, client), (Evidence(artifact, f"access: {client}"),),
+                      facts=(("bundle_id", client), ("permissions", ", ".join(words))))
 
 
 # ---- Find My and location sharing (backup; what each file shows: findmy.py)
@@ -289,11 +314,11 @@ def find_my(ctx: IosContext) -> Iterable[Finding]:
     if state.enabled:
         yield Finding("ios.findmy.enabled", Severity.LOW,
                       "Find My iPhone is on: anyone who knows this iPhone's Apple ID password can see where it is.",
-                      "find_my", ev, facts=tuple(facts))
+                      "Find My iPhone", ev, facts=tuple(facts))
     else:
         yield Finding("ios.findmy.off", Severity.LOW,
                       "Find My iPhone is off: if this iPhone is lost or taken, it cannot be found, locked or erased from a distance.",
-                      "find_my", ev, facts=tuple(facts))
+                      "Find My iPhone", ev, facts=tuple(facts))
 
 
 @check("ios", area="ios.location.sharing", kinds=("ios.location.sharing",))
@@ -307,14 +332,19 @@ def location_sharing(ctx: IosContext) -> Iterable[Finding]:
         who = "1 person" if people == 1 else f"{people} people"
         yield Finding("ios.location.sharing", Severity.HIGH,
                       f"Find My location sharing is set up with {who}: someone may be able to see where this iPhone is.",
-                      "location_sharing", (Evidence(artifact, f"numberOfFriendsFollowersKey = {people}"),),
+                      "Find My location sharing", (Evidence(artifact, f"numberOfFriendsFollowersKey = {people}"),),
                       facts=(("people", str(people)),
                              ("direction", "not in the backup: sharing with them, seeing theirs, or both")))
 
 
 @check("ios", area="ios.location.significant", kinds=("ios.location.significant_locations",))
 def significant_locations(ctx: IosContext) -> Iterable[Finding]:
-    clients, artifact = ctx.location_clients
+    try:
+        clients, artifact = ctx.location_clients
+    except Unavailable as exc:
+        # Its own words: the ios.location line already says why clients.plist itself is missing.
+        reason = exc.reason.replace("location permissions (clients.plist)", "the Significant Locations setting (in clients.plist)", 1)
+        raise Unavailable(reason if reason != exc.reason else f"Significant Locations: {exc.reason}", exc.artifact) from None
     on = findmy.significant_locations(clients)
     if on is None:
         raise Unavailable("Significant Locations: the location permissions list has no entry for it", artifact)
@@ -322,4 +352,4 @@ def significant_locations(ctx: IosContext) -> Iterable[Finding]:
         yield Finding("ios.location.significant_locations", Severity.LOW,
                       "Significant Locations is on: this iPhone keeps a list of places the survivor goes, "
                       "which anyone who can unlock it can read.",
-                      "significant_locations", (Evidence(artifact, f"{findmy.SIGNIFICANT_LOCATIONS_BUNDLE}: Authorization = 3"),))
+                      "Significant Locations", (Evidence(artifact, f"{findmy.SIGNIFICANT_LOCATIONS_BUNDLE}: Authorization = 3"),))

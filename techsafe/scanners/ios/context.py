@@ -72,6 +72,16 @@ class IosContext:
     def is_backup(self) -> bool:
         return "backup/Manifest.db" in self.records
 
+    @property
+    def is_app_list(self) -> bool:
+        """Only an installation_proxy app list (`techsafe analyze ios_apps.plist`): no phone, no backup."""
+        return not self.is_live and not self.is_backup and bool(self.names("installation_proxy/"))
+
+    @staticmethod
+    def not_in_app_list(what: str) -> str:
+        return (f"an app list does not include {what}: it holds only the installed apps "
+                "(scan the iPhone itself, `techsafe scan --device --backup`, to check this)")
+
     # ---- device -----------------------------------------------------
     @_cached
     def lockdown_values(self) -> dict[str, Any]:
@@ -97,6 +107,8 @@ class IosContext:
 
     @_cached
     def backup_info(self) -> dict[str, Any]:
+        if self.is_app_list:
+            raise Unavailable(self.not_in_app_list("the iOS version"))
         data = self.raw("backup/Info.plist", "the backup has no Info.plist")
         try:
             return load_dict(data, "Info.plist")
@@ -222,7 +234,8 @@ class IosContext:
                     except ParseError as exc:
                         raise Unavailable(str(exc), path) from None
             return out, self.path("backup/Manifest.db")
-        raise Unavailable("configuration profiles were not read")
+        raise Unavailable(self.not_in_app_list("configuration profiles") if self.is_app_list
+                          else "configuration profiles were not read")
 
     @_cached
     def profile_events(self) -> list[ProfileEvent]:
@@ -255,13 +268,15 @@ class IosContext:
                 return load_dict(data, "CloudConfigurationDetails.plist"), path
             except ParseError as exc:
                 raise Unavailable(str(exc), path) from None
-        raise Unavailable("device management (cloud configuration) was not read")
+        raise Unavailable(self.not_in_app_list("device management (supervision)") if self.is_app_list
+                          else "device management (cloud configuration) was not read")
 
     @_cached
     def provisioning(self) -> tuple[list, str]:
         name = "misagent/copy_all.plist"
         if not self.is_live:
-            raise Unavailable("provisioning profiles are only read from a connected iPhone")
+            raise Unavailable(self.not_in_app_list("provisioning profiles") if self.is_app_list
+                              else "provisioning profiles are only read from a connected iPhone")
         try:
             return parsers.provisioning_profiles(self.raw(name, "provisioning profiles were not read"), name), self.path(name)
         except ParseError as exc:
@@ -269,6 +284,8 @@ class IosContext:
 
     # ---- privacy (backup) -------------------------------------------
     def _backup_parsed(self, domain: str, rel: str, what: str, parse: Callable[[bytes, str], Any]) -> tuple[Any, str]:
+        if self.is_app_list:
+            raise Unavailable(self.not_in_app_list(what))
         if not self.is_backup:
             raise Unavailable(f"{what} is only read from a backup (use --backup on a live scan)")
         data, path = self.backup_file(domain, rel, what)

@@ -2,7 +2,8 @@
 
 Read-only and polite: ARP who-has, mDNS / SSDP / WS-Discovery queries, HTTP GET
 of the UPnP description each device advertises, TCP connect (no data) to a few
-camera ports, and the router's UPnP IGD port-mapping list. No logins, no
+camera ports, the router's UPnP IGD port-mapping list, and this laptop's own
+DNS settings and DHCP lease files (leases.py). No logins, no
 password guessing, nothing outside the interface's own subnet.
 
 Everything received is stored as an artifact (source "network"); analysis

@@ -1,0 +1,113 @@
+"""Re-analysing a saved case never hides tampering or loses earlier results
+(found by a caseworker-style review: an edited artifact used to be analysed
+and re-sealed, making `case verify` pass)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from techsafe.case import Case
+from techsafe.cli import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def sealed_case(techsafe_home, shared, tmp_path):
+    """A sealed case from a real capture (the ISDi Android 7 dump)."""
+    case = tmp_path / "case"
+    result = run("analyze", str(shared / "captures/android/isdi/android7-full-dump.txt"), "--case", str(case), "--json")
+    assert result.exit_code == 0
+    assert run("case", "verify", str(case)).exit_code == 0
+    return case
+
+
+def test_edited_artifact_is_refused_not_resealed(sealed_case):
+    dump = next((sealed_case / "artifacts/android/dump").iterdir())
+    dump.write_bytes(dump.read_bytes().replace(b"com.andrwq.recorder", b"com.harmless.thing"))
+    findings_before = (sealed_case / "findings.json").read_bytes()
+    result = run("analyze", str(sealed_case))
+    assert result.exit_code == 1
+    assert "does not match its SHA-256" in result.stderr and "will not analyze or re-seal" in result.stderr
+    assert (sealed_case / "findings.json").read_bytes() == findings_before
+    assert run("case", "verify", str(sealed_case)).exit_code == 1  # still caught afterwards
+
+
+@pytest.mark.parametrize("change", ["delete", "add"])
+def test_deleted_or_added_file_is_refused(sealed_case, change):
+    if change == "delete":
+        (sealed_case / "artifacts.jsonl").unlink()
+        expected = "missing file: artifacts.jsonl"
+    else:
+        (sealed_case / "artifacts/android/extra.txt").write_text("planted")
+        expected = "added file: artifacts/android/extra.txt"
+    result = run("analyze", str(sealed_case))
+    assert result.exit_code == 1 and expected in result.stderr
+
+
+def test_damaged_index_is_an_error_not_an_all_clear(sealed_case):
+    (sealed_case / "artifacts.jsonl").write_text('{garbage\n{"also": "bad"\n' + (sealed_case / "artifacts.jsonl").read_text())
+    (sealed_case / "manifest.sha256").unlink()  # even an unsealed case must not read as empty
+    (sealed_case / "manifest.sig").unlink()
+    before = (sealed_case / "findings.json").read_bytes()
+    result = run("analyze", str(sealed_case))
+    assert result.exit_code == 1
+    assert "artifacts.jsonl: line 1 is damaged" in result.stderr
+    assert (sealed_case / "findings.json").read_bytes() == before
+
+
+def test_unindexed_file_in_an_interrupted_case_is_not_used_and_said(sealed_case):
+    (sealed_case / "manifest.sha256").unlink()
+    (sealed_case / "manifest.sig").unlink()
+    (sealed_case / "artifacts/android/half-written.txt").write_text("DUMP OF SERVICE package:\n")
+    result = run("analyze", str(sealed_case), "--json")
+    assert result.exit_code == 0
+    gaps = json.loads(result.stdout)["not_checked"]
+    assert {"area": "case", "artifact": "artifacts/android/half-written.txt",
+            "reason": "artifacts/android/half-written.txt was written but never recorded (an interrupted scan?); "
+                      "it was not used"} in gaps
+
+
+def test_reanalysis_keeps_earlier_findings_and_reports(sealed_case):
+    first = (sealed_case / "findings.json").read_bytes()
+    assert run("report", str(sealed_case), "--format", "md").exit_code == 0
+    assert run("analyze", str(sealed_case)).exit_code == 0
+    (history,) = (sealed_case / "history").iterdir()
+    assert (history / "findings.json").read_bytes() == first
+    assert (history / "reports" / "report.md").is_file()
+    assert not (sealed_case / "reports").exists()  # no stale report left beside new findings
+    assert run("case", "verify", str(sealed_case)).exit_code == 0
+
+
+def test_a_busy_case_is_refused(sealed_case):
+    case = Case.open(sealed_case)
+    with case.lock():
+        result = run("analyze", str(sealed_case))
+    assert result.exit_code == 1
+    assert "another techsafe command is using this case" in result.stderr
+
+
+def test_truncated_zip_is_refused_not_read_as_text(techsafe_home, shared, tmp_path):
+    archive = tmp_path / "acq.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zf:
+        for p in sorted((shared / "captures/android/mvt/androidqf").iterdir()):
+            zf.write(p, p.name)
+    data = archive.read_bytes()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(data[: len(data) // 2])
+    result = run("analyze", str(cut), "--case", str(tmp_path / "c"))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"techsafe: {cut}: damaged or incomplete zip (its table of contents is missing); copy it again"
+    assert not (tmp_path / "c").exists()
+
+
+def test_empty_path_is_not_the_current_folder(techsafe_home):
+    result = run("analyze", "")
+    assert result.exit_code == 1 and "no such file or folder" in result.stderr
