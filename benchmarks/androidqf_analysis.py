@@ -137,12 +137,12 @@ def run(runs: int = 5, peer_runs: int = 3) -> Section:
             mv: Stats = repeat(theirs, peer_runs)
             ratio = mv.median_s / ts.median_s
             ratios.append(ratio)
-            rows.append((label, ts.time_text(), ts.rss_text(), mv.time_text(), mv.rss_text(), f"**{ratio:.1f}x**"))
+            rows.append((label, ts.time_text(), ts.rss_text(), mv.time_text(), mv.rss_text(), f"**{ratio:.2f}x**"))
             found.append(f"{label}: techsafe {_techsafe_findings(scratch / f'case-{k}-0')}; "
                          f"MVT {_mvt_alerts(scratch / f'mvt-{k}-0')}")
         short = [f"{_count_packages(androidqf)}-package shared folder"] + [f"{n:,} packages" for n in SIZES]
-        met = [f"{name} {r:.1f}x" for name, r in zip(short, ratios) if r >= GOAL_RATIO]
-        missed = [f"{name} {r:.1f}x" for name, r in zip(short, ratios) if r < GOAL_RATIO]
+        met = [f"{name} {r:.2f}x" for name, r in zip(short, ratios) if r >= GOAL_RATIO]
+        missed = [f"{name} {r:.2f}x" for name, r in zip(short, ratios) if r < GOAL_RATIO]
         verdict = (f"met on every input: {', '.join(met)}" if not missed else
                    f"met on {', '.join(met) or 'no input'}; not met on {', '.join(missed)} "
                    "(fixed costs: imports and fsync of the evidence files, see the profile)")

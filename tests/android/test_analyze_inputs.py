@@ -161,3 +161,15 @@ def test_zip_with_a_path_traversal_member_is_refused(techsafe_home, tmp_path):
     assert result.exit_code == 1
     assert "tries to leave the folder" in result.stderr
     assert not (tmp_path / "escape.txt").exists() and not list(tmp_path.rglob("escape.txt"))
+
+
+def test_mvt_adb_folder_one_file_per_service(techsafe_home, shared, tmp_path):
+    """MVT's adb layout (dumpsys_<service>.txt, dumpsys_packages.txt) is read,
+    not reported as "not in what was collected"."""
+    result = run("analyze", str(shared / "captures/android/mvt/android_data"), "--case", str(tmp_path / "c"), "--json")
+    assert result.exit_code == 0
+    out = json.loads(result.stdout)
+    assert out["findings"] == []
+    assert {"android.accessibility", "android.apps.signatures", "android.apps.installers"} <= set(out["checked"])
+    gaps = {n["area"] for n in out["not_checked"]}
+    assert "android.accessibility" not in gaps and "android.device_admin" in gaps

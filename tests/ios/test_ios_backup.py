@@ -35,8 +35,8 @@ def test_mvt_backup_device_facts_and_findings(shared, new_case, indicators):
         "backup_encrypted": "no", "lockdown_mode": "on", "locale": "en_FR", "apps_total": "107", "apps_user": "6",
     }
     assert [(f.kind, f.severity.label, f.subject) for f in a.findings] == [
-        ("ios.os.outdated", "medium", "ios_version"),
-        ("ios.backup.not_encrypted", "low", "backup_encryption"),
+        ("ios.os.outdated", "medium", "iOS version"),
+        ("ios.backup.not_encrypted", "low", "Backup encryption"),
         ("ios.app.permissions", "info", "net.whatsapp.WhatsApp"),
     ]
     assert a.findings[2].title == "The app net.whatsapp.WhatsApp is allowed to use: iCloud Drive."
@@ -84,11 +84,31 @@ def test_isdi_app_list_counts_and_findings(shared, new_case, indicators):
     a = _analysis(path, new_case(), indicators)
     assert dict(a.device)["apps_total"] == "96" and dict(a.device)["apps_user"] == "11"
     assert [(f.kind, f.severity.label, f.subject) for f in a.findings] == [
-        ("ios.jailbreak", "high", "org.coolstar.electra"),
-        ("ios.app.not_app_store", "medium", "com.nianticlabs.pokemongo"),
-        ("ios.app.not_app_store", "medium", "com.tweakmo.TwekMo-Silver"),
+        ("ios.jailbreak", "high", "Electra (org.coolstar.electra)"),
+        ("ios.app.not_app_store", "medium", "Pokémon GO (com.nianticlabs.pokemongo)"),
+        ("ios.app.not_app_store", "medium", "TwekMo Silver (com.tweakmo.TwekMo-Silver)"),
     ]
     assert a.findings[0].title == "This iPhone shows signs of a jailbreak: the Electra app is installed."
+    # An app list is neither a phone nor a backup: each gap says so, in its own words.
+    gaps = {n.area: n.reason for n in a.not_checked}
+    tail = " (scan the iPhone itself, `techsafe scan --device --backup`, to check this)"
+    assert gaps == {
+        "ios.profiles": "an app list does not include configuration profiles: it holds only the installed apps" + tail,
+        "ios.provisioning": "an app list does not include provisioning profiles: it holds only the installed apps" + tail,
+        "ios.management": "an app list does not include device management (supervision): it holds only the installed apps" + tail,
+        "ios.os": "an app list does not include the iOS version: it holds only the installed apps" + tail,
+        "ios.developer": "an app list does not include developer mode: it holds only the installed apps" + tail,
+        "ios.backup": "an app list does not include backup encryption: it holds only the installed apps" + tail,
+        "ios.accounts": "an app list does not include accounts (Accounts3.sqlite): it holds only the installed apps" + tail,
+        "ios.location": "an app list does not include location permissions (clients.plist): it holds only the installed apps" + tail,
+        "ios.permissions": "an app list does not include app permissions (TCC.db): it holds only the installed apps" + tail,
+        "ios.findmy": "an app list does not include Find My state (FMIPStateInfo.plist): it holds only the installed apps" + tail,
+        "ios.location.sharing": "an app list does not include location sharing (com.apple.icloud.fmfd.plist): it holds "
+                                "only the installed apps" + tail + "; check Find My > People on the iPhone",
+        "ios.location.significant": "an app list does not include the Significant Locations setting (in clients.plist): "
+                                    "it holds only the installed apps" + tail,
+    }
+    assert not [r for r in gaps.values() if "has no Info.plist" in r or "use --backup" in r]
 
 
 # ---------------------------------------------------------------- hostile input

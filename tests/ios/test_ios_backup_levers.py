@@ -15,20 +15,20 @@ from techsafe.simulate.ios_backup import write_backup
 
 # Most urgent first, then by subject (model.sort_findings).
 EXPECTED = [
-    ("ios.profile.mdm", "high", "com.northwind-devices.mdm.enroll"),
-    ("ios.location.sharing", "high", "location_sharing"),
-    ("ios.profile.root_ca", "high", "net.quietproxy.ca"),
-    ("ios.account.signed_in", "medium", "App Store (Apple ID):pat.partner@icloud.com"),
-    ("ios.account.signed_in", "medium", "Exchange:s.survivor@northwind.example"),
-    ("ios.account.signed_in", "medium", "Google:sam.s@gmail.com"),
-    ("ios.profile.other", "medium", "com.example.quiet"),
-    ("ios.app.dual_use", "medium", "com.life360.safetymap"),
-    ("ios.account.signed_in", "medium", "iCloud:sam.survivor@icloud.com"),
-    ("ios.backup.not_encrypted", "low", "backup_encryption"),
+    ("ios.location.sharing", "high", "Find My location sharing"),
+    ("ios.profile.mdm", "high", 'Profile "Device Management"'),
+    ("ios.profile.root_ca", "high", 'Profile "Secure Browsing"'),
+    ("ios.account.signed_in", "medium", "App Store (Apple ID) account (pat.partner@icloud.com)"),
+    ("ios.account.signed_in", "medium", "Exchange account (s.survivor@northwind.example)"),
+    ("ios.account.signed_in", "medium", "Google account (sam.s@gmail.com)"),
+    ("ios.profile.other", "medium", 'Profile "Quiet Hours"'),
+    ("ios.app.dual_use", "medium", "com.life360.safetymap"),  # a backup's app list has no names
+    ("ios.account.signed_in", "medium", "iCloud account (sam.survivor@icloud.com)"),
+    ("ios.backup.not_encrypted", "low", "Backup encryption"),
+    ("ios.findmy.enabled", "low", "Find My iPhone"),
+    ("ios.location.significant_locations", "low", "Significant Locations"),
     ("ios.location.always", "low", "com.life360.safetymap"),
     ("ios.location.always", "low", "com.safewatch.agent"),
-    ("ios.findmy.enabled", "low", "find_my"),
-    ("ios.location.significant_locations", "low", "significant_locations"),
 ]
 
 
@@ -43,20 +43,21 @@ def test_all_levers_exact_findings(tmp_path, new_case, indicators):
     a = _analyze(tmp_path, new_case, indicators, lever_files())
     assert [(f.kind, f.severity.label, f.subject) for f in a.findings] == EXPECTED
     by = {(f.kind, f.subject): f for f in a.findings}
-    sharing = by[("ios.location.sharing", "location_sharing")]
+    sharing = by[("ios.location.sharing", "Find My location sharing")]
     assert sharing.title == "Find My location sharing is set up with 2 people: someone may be able to see where this iPhone is."
     assert sharing.evidence[0].excerpt == "numberOfFriendsFollowersKey = 2"
     assert sharing.fact("direction") == "not in the backup: sharing with them, seeing theirs, or both"
-    assert by[("ios.findmy.enabled", "find_my")].title == (
+    assert by[("ios.findmy.enabled", "Find My iPhone")].title == (
         "Find My iPhone is on: anyone who knows this iPhone's Apple ID password can see where it is.")
-    assert by[("ios.account.signed_in", "Exchange:s.survivor@northwind.example")].fact("turned_on") == "no"
-    assert by[("ios.account.signed_in", "App Store (Apple ID):pat.partner@icloud.com")].title == (
+    assert by[("ios.account.signed_in", "Exchange account (s.survivor@northwind.example)")].fact("turned_on") == "no"
+    assert by[("ios.account.signed_in", "App Store (Apple ID) account (pat.partner@icloud.com)")].title == (
         "An App Store (Apple ID) account is signed in on this iPhone: check the survivor knows and controls it.")
     assert by[("ios.location.always", "com.safewatch.agent")].evidence[0].excerpt == "com.safewatch.agent: Authorization = 3"
-    mdm = by[("ios.profile.mdm", "com.northwind-devices.mdm.enroll")]
+    mdm = by[("ios.profile.mdm", 'Profile "Device Management"')]
+    assert mdm.fact("identifier") == "com.northwind-devices.mdm.enroll"  # the raw id, kept as a fact
     assert (mdm.fact("payloads"), mdm.fact("installed")) == ("device management (MDM), identity certificate",
                                                               "2024-03-02T21:14:05Z")
-    assert by[("ios.profile.other", "com.example.quiet")].title == (
+    assert by[("ios.profile.other", 'Profile "Quiet Hours"')].title == (
         'A configuration profile "Quiet Hours" from an unnamed organisation is installed (notification settings): '
         "check the survivor knows it.")
     dev = dict(a.device)
@@ -102,7 +103,7 @@ def test_no_sharing_file_is_not_checked_never_all_clear(tmp_path, new_case, indi
     gaps = {n.area: n.reason for n in a.not_checked}
     assert gaps["ios.location.sharing"] == ("location sharing (com.apple.icloud.fmfd.plist): not in this backup; "
                                             "check Find My > People on the iPhone")
-    assert ("ios.location.sharing", "location_sharing") not in _levers(a)
+    assert ("ios.location.sharing", "Find My location sharing") not in _levers(a)
 
 
 def test_find_my_state_from_searchpartyd_when_fmip_state_missing(tmp_path, new_case, indicators):
@@ -110,7 +111,7 @@ def test_find_my_state_from_searchpartyd_when_fmip_state_missing(tmp_path, new_c
     del files[(FINDMY, "Library/Preferences/FMIPStateInfo.plist")]
     files[("HomeDomain", "Library/Preferences/com.apple.icloud.searchpartyd.plist")] = bplist(
         {"FMIPStateManager.fmipState": False, "userHasAcknowledgedFindMy": True})
-    f = _levers(_analyze(tmp_path, new_case, indicators, files))[("ios.findmy.off", "find_my")]
+    f = _levers(_analyze(tmp_path, new_case, indicators, files))[("ios.findmy.off", "Find My iPhone")]
     assert f.evidence[0].excerpt == "FMIPStateManager.fmipState = false"
     assert f.evidence[0].artifact.startswith("artifacts/ios/backup/files/")
 
@@ -126,10 +127,10 @@ def test_hostile_find_my_files_are_not_checked(bad, tmp_path, new_case, indicato
     a = _analyze(tmp_path, new_case, indicators, files)
     gaps = {n.area for n in a.not_checked}
     assert {"ios.findmy", "ios.location.sharing"} <= gaps
-    assert not _levers(a).get(("ios.findmy.enabled", "find_my"))
+    assert not _levers(a).get(("ios.findmy.enabled", "Find My iPhone"))
     assert "location_services" not in dict(a.device) and "find_my_iphone" not in dict(a.device)
     # the rest of the backup is still analyzed
-    assert ("ios.profile.mdm", "com.northwind-devices.mdm.enroll") in {(f.kind, f.subject) for f in a.findings}
+    assert ("ios.profile.mdm", "com.northwind-devices.mdm.enroll") in {(f.kind, f.fact("identifier")) for f in a.findings}
 
 
 def test_damaged_profile_stub_and_accounts_db(tmp_path, new_case, indicators):
@@ -141,7 +142,7 @@ def test_damaged_profile_stub_and_accounts_db(tmp_path, new_case, indicators):
     assert gaps["ios.profiles"] == "profile-3f2a9c.stub is not a valid property list"
     assert gaps["ios.accounts"].startswith("accounts (Accounts3.sqlite) ")
     assert not [f for f in a.findings if f.kind.startswith(("ios.profile.m", "ios.profile.r", "ios.account"))]
-    assert ("ios.location.sharing", "location_sharing") in _levers(a)
+    assert ("ios.location.sharing", "Find My location sharing") in _levers(a)
 
 
 from hypothesis import given, settings  # noqa: E402

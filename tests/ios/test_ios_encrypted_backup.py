@@ -86,7 +86,7 @@ def test_right_password(encrypted_backup, new_case, indicators):
     dev = dict(a.device)
     assert (dev["ios_version"], dev["backup_encrypted"], dev["lockdown_mode"]) == ("14.3", "yes", "on")
     assert [(f.kind, f.subject) for f in a.findings] == [
-        ("ios.os.outdated", "ios_version"), ("ios.app.permissions", "net.whatsapp.WhatsApp")]
+        ("ios.os.outdated", "iOS version"), ("ios.app.permissions", "net.whatsapp.WhatsApp")]
 
 
 def test_wrong_or_missing_password(encrypted_backup, new_case):

@@ -56,23 +56,28 @@ def test_demo_scan_exact_findings(demo_profile, new_case, indicators):
     assert said[0] == "Reading device information"
     a = analyze.analyze(case, indicators)
     assert [(f.kind, f.severity.label, f.subject) for f in a.findings] == [
-        ("ios.jailbreak", "high", "com.apple.afc2"),
-        ("ios.profile.mdm", "high", "com.northwind-devices.mdm.enroll"),
-        ("ios.jailbreak", "high", "org.coolstar.SileoStore"),
-        ("ios.profile.provisioning", "medium", "A1B2C3D4-0000-4000-8000-5AFE0A7C0001"),
-        ("ios.app.dual_use", "medium", "com.life360.safetymap"),
-        ("ios.app.dual_use", "medium", "com.philandro.anydesk"),
-        ("ios.app.not_app_store", "medium", "com.safewatch.agent"),
-        ("ios.backup.not_encrypted", "low", "backup_encryption"),
-        ("ios.app.connected_device", "low", "com.google.Chromecast"),
+        ("ios.jailbreak", "high", "Jailbreak service (com.apple.afc2)"),
+        ("ios.profile.mdm", "high", 'Profile "Device Management"'),
+        ("ios.jailbreak", "high", "Sileo (org.coolstar.SileoStore)"),
+        ("ios.app.dual_use", "medium", "AnyDesk (com.philandro.anydesk)"),
+        ("ios.profile.provisioning", "medium", 'Developer profile "SafeWatch In-House"'),
+        ("ios.app.dual_use", "medium", "Life360 (com.life360.safetymap)"),
+        ("ios.app.not_app_store", "medium", "SafeWatch Agent (com.safewatch.agent)"),
+        ("ios.backup.not_encrypted", "low", "Backup encryption"),
+        ("ios.app.connected_device", "low", "Google Home (com.google.Chromecast)"),
     ]
+    # Raw ids stay in the facts, for the record.
+    assert a.findings[0].fact("service") == "com.apple.afc2"
+    assert a.findings[1].fact("identifier") == "com.northwind-devices.mdm.enroll"
+    assert a.findings[4].fact("uuid") == "A1B2C3D4-0000-4000-8000-5AFE0A7C0001"
+    assert a.findings[4].fact("name") == "SafeWatch In-House"
     mdm = a.findings[1]
     assert mdm.title == ('A device-management (MDM) profile "Device Management" from Northwind Device Services '
                          "lets them control and watch this iPhone.")
     assert mdm.fact("installed") == "2024-03-02T21:14:05Z"
     assert a.findings[6].title == ('SafeWatch Agent was not installed from the App Store '
                                    '(signed by "iPhone Distribution: SafeWatch Solutions Ltd").')
-    assert a.findings[4].indicator.entry == "Life360"
+    assert a.findings[5].indicator.entry == "Life360"
     assert dict(a.device) == {
         "platform": "ios", "model": "iPhone14,5", "ios_version": "17.4.1", "build": "21E236", "name": "Demo iPhone",
         "udid": demo_profile.udid, "passcode_set": "yes", "developer_mode": "off", "supervised": "no",
@@ -86,6 +91,10 @@ def test_demo_scan_exact_findings(demo_profile, new_case, indicators):
                          "ios.location.significant"}
     assert gaps["ios.location.sharing"] == ("location sharing (com.apple.icloud.fmfd.plist) is only read from a backup "
                                             "(use --backup on a live scan); check Find My > People on the iPhone")
+    assert gaps["ios.location"] == "location permissions (clients.plist) is only read from a backup (use --backup on a live scan)"
+    assert gaps["ios.location.significant"] == ("the Significant Locations setting (in clients.plist) is only read from "
+                                                "a backup (use --backup on a live scan)")
+    assert len(set(gaps.values())) == len(gaps)  # each "not checked" line says its own thing
     # Every reply is kept byte-for-byte; the app list came in 5 frames (20 apps each) + Complete.
     names = sorted(r.path for r in case.artifacts("ios"))
     assert [n for n in names if "installation_proxy" in n] == [
@@ -160,7 +169,7 @@ def test_phone_unplugged_mid_scan(demo_profile, new_case, indicators):
     # What was read before the phone vanished is still analyzed.
     assert ("ios.profile.mdm" not in {f.kind for f in a.findings})
     assert {"ios.apps", "ios.jailbreak", "ios.os"} <= set(a.checked)
-    assert ("ios.app.not_app_store", "com.safewatch.agent") in {(f.kind, f.subject) for f in a.findings}
+    assert ("ios.app.not_app_store", "SafeWatch Agent (com.safewatch.agent)") in {(f.kind, f.subject) for f in a.findings}
 
 
 def _profile(ident, name, org, *types, **extra):
@@ -186,7 +195,7 @@ def test_profile_kinds_when_the_phone_lists_no_payloads(demo_profile, new_case, 
     with SimulatedIPhone(demo_profile.with_(profiles=PROFILES)) as phone:
         assert _scan(phone, case) == []
         _sent_only_allowed(phone)
-    found = {f.subject: f for f in analyze.analyze(case, indicators).findings if f.kind.startswith("ios.profile.")
+    found = {f.fact("identifier"): f for f in analyze.analyze(case, indicators).findings if f.kind.startswith("ios.profile.")
              and f.kind != "ios.profile.provisioning"}
     assert {s: (f.kind, f.severity.label, f.fact("payloads")) for s, f in found.items()} == {
         "com.acme.wifi": ("ios.profile.other", "medium", "Wi-Fi, judged from its name"),
@@ -202,7 +211,7 @@ def test_profile_kinds_from_payload_types_when_listed(demo_profile, new_case, in
     case = new_case()
     with SimulatedIPhone(demo_profile.with_(profiles=PROFILES, profile_list_payloads=True)) as phone:
         assert _scan(phone, case) == []
-    found = {f.subject: (f.kind, f.fact("payloads")) for f in analyze.analyze(case, indicators).findings
+    found = {f.fact("identifier"): (f.kind, f.fact("payloads")) for f in analyze.analyze(case, indicators).findings
              if f.kind in ("ios.profile.mdm", "ios.profile.root_ca", "ios.profile.other")}
     assert found == {
         "com.acme.wifi": ("ios.profile.other", "Wi-Fi"),
@@ -222,4 +231,4 @@ def test_backup_on_live_scan_is_a_clear_not_checked(demo_profile, new_case, indi
     gaps = {n.area: n.reason for n in a.not_checked}
     assert gaps["ios.acquisition"] == "not completed: backup/status (the iPhone did not make a backup (InvalidServiceError))"
     assert gaps["ios.findmy"] == "Find My state (FMIPStateInfo.plist) is only read from a backup (use --backup on a live scan)"
-    assert ("ios.profile.mdm", "com.northwind-devices.mdm.enroll") in {(f.kind, f.subject) for f in a.findings}
+    assert ("ios.profile.mdm", 'Profile "Device Management"') in {(f.kind, f.subject) for f in a.findings}

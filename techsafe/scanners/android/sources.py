@@ -43,6 +43,12 @@ def _androidqf_meta(name: str) -> dict[str, Any]:
     m = re.fullmatch(r"settings_([a-z]+)\.txt", base)
     if m:
         return {"format": "text", "key": f"settings_{m.group(1)}"}
+    # One file per service, as MVT's adb acquisition writes them
+    # (dumpsys_accessibility.txt, dumpsys_packages.txt for `dumpsys package`).
+    m = re.fullmatch(r"dumpsys_([a-z_.]+)\.txt", base)
+    if m:
+        service = {"packages": "package"}.get(m.group(1), m.group(1))
+        return {"format": "text", "key": f"dumpsys_{service}"}
     return {}  # kept as evidence; read by later checks (ps, files, root binaries...)
 
 

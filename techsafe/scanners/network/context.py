@@ -48,6 +48,8 @@ class NetworkContext:
                 self.gaps.append(
                     NotChecked("network.traffic", f"capture read only in part: {result.problem}", rec.path)
                 )
+            if result.packets == 0:  # an empty capture proves nothing: never an "all clear"
+                self.gaps.append(NotChecked("network.traffic", "the capture holds no packets", rec.path))
             if result.skipped_linktypes:
                 self.gaps.append(
                     NotChecked(

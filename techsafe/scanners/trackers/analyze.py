@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from techsafe.checks import run_checks
-from techsafe.model import Analysis, sort_findings
+from techsafe.model import Analysis, NotChecked, sort_findings
 from techsafe.scanners.trackers.checks import TrackersContext
 from techsafe.scanners.trackers.findings import timeline
 from techsafe.scanners.trackers.sweeps import load_sweeps
@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 
 def analyze(case: "Case", indicators: Any = None) -> Analysis:
     sweeps, gaps = load_sweeps(case)
+    # Phones, watches and earbuds are almost everywhere: a sweep that heard
+    # nothing at all more likely had a deaf adapter or an empty capture.
+    gaps = list(gaps) + [
+        NotChecked("trackers.capture", "nothing at all was heard in this sweep or capture: the Bluetooth adapter "
+                                       "may not have been receiving; sweep again", s.artifact)
+        for s in sweeps if not s.sightings and s.complete  # an interrupted sweep already says so
+    ]
     ctx = TrackersContext(sweeps)
     findings, not_checked, checked = run_checks("trackers", ctx)
     events = []
