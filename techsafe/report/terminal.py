@@ -20,6 +20,20 @@ STYLE = {
 }
 
 
+PLATFORM_NAMES = {"android": "Android", "ios": "iOS"}
+
+
+def device_line(device: dict[str, str]) -> str:
+    """'Google Pixel 7 (Android 14)', 'Demo iPhone, iPhone14,5 (iOS 17.4.1)'; '' when nothing is known."""
+    platform = PLATFORM_NAMES.get(device.get("platform", "").lower(), device.get("platform", ""))
+    model = " ".join(v for k, v in device.items() if k in ("manufacturer", "model") and v)
+    name = ", ".join(v for v in (device.get("name", ""), model) if v)
+    version = device.get("android_version") or device.get("ios_version") or ""
+    if not name and not version:
+        return ""
+    return f"{name or platform} ({platform} {version})".replace(" )", ")") if version else name
+
+
 def render_summary(console: "Console", analysis: Analysis, case_dir: str, warnings: list[str] = ()) -> None:
     from rich.panel import Panel
     from rich.table import Table
@@ -28,12 +42,9 @@ def render_summary(console: "Console", analysis: Analysis, case_dir: str, warnin
 
     # Text from the phone or an input file is data, never rich markup: a model
     # named "[/]" raised MarkupError and hid the findings.
-    device = dict(analysis.device)
-    if device:
-        name = " ".join(v for k, v in device.items() if k in ("manufacturer", "model") and v) or device.get("platform", "")
-        version = device.get("android_version") or device.get("ios_version") or ""
-        console.print(f"[bold]Device:[/bold] {escape(name)}"
-                      + (escape(f" ({device.get('platform', '')} {version})") if version else ""))
+    line = device_line(dict(analysis.device))
+    if line:
+        console.print(f"[bold]Device:[/bold] {escape(line)}")
     for w in warnings:
         console.print(f"[bold yellow]Warning:[/bold yellow] {escape(w)}")
 
@@ -42,8 +53,11 @@ def render_summary(console: "Console", analysis: Analysis, case_dir: str, warnin
     line = Text()
     for sev in sorted(Severity, reverse=True):
         line.append(f" {counts[sev.label]} {sev.label} ", style=STYLE[sev] if counts[sev.label] else "dim")
+    context = counts[Severity.LOW.label] + counts[Severity.INFO.label]
     if attention:
         headline = f"{attention} thing{'s' if attention != 1 else ''} need{'' if attention != 1 else 's'} attention"
+        if context:
+            headline += f" (and {context} for context)"
     elif analysis.not_checked:
         headline = "Nothing risky found in what could be checked — but some parts could not be checked (below)"
     else:

@@ -168,10 +168,12 @@ class AndroidContext:
             raise last
         return None
 
-    def setting_evidence(self, namespace: str, key: str) -> Evidence:
+    def setting_evidence(self, namespace: str, key: str, focus: str = "") -> Evidence:
+        """The setting's line; `focus` (e.g. one app's component in a long
+        list value) is kept in view when the line is cut."""
         if f"settings_{namespace}" not in self.inputs and "dumpsys_settings" in self.inputs:
-            return self.input("dumpsys_settings").evidence(f" name:{key} ")
-        return self.input(f"settings_{namespace}").evidence(f"{key}=")
+            return self.input("dumpsys_settings").evidence(f" name:{key} ", focus=focus)
+        return self.input(f"settings_{namespace}").evidence(f"{key}=", focus=focus)
 
     @cached_property
     def packages(self) -> dict[str, PackageInfo]:

@@ -59,18 +59,30 @@ class TextInput:
         return TextInput(self.key, text, self.artifact, self.first_line, self.complete and other.complete,
                          self.error or other.error, parts)
 
-    def evidence(self, needle: str, *, line: int | None = None) -> Evidence:
+    def evidence(self, needle: str, *, line: int | None = None, focus: str = "") -> Evidence:
         """Evidence pointing at the first line containing `needle` (or at a
-        line already known, relative to this text)."""
+        line already known, relative to this text). A long line is cut to a
+        window around `focus` (default: the needle), so the part that proves
+        the finding is always shown."""
+        excerpt = needle
         if line is None and needle:
             pos = self.text.find(needle)
             if pos >= 0:
                 line = self.text.count("\n", 0, pos) + 1
                 start = self.text.rfind("\n", 0, pos) + 1
                 end = self.text.find("\n", pos)
-                needle = self.text[start : end if end >= 0 else len(self.text)].strip()
-        excerpt = needle if len(needle) <= MAX_EXCERPT else needle[: MAX_EXCERPT - 1] + "…"
-        return Evidence(self.artifact, excerpt, None if line is None else self.artifact_line(line))
+                excerpt = self.text[start : end if end >= 0 else len(self.text)].strip()
+        return Evidence(self.artifact, _window(excerpt, focus or needle), None if line is None else self.artifact_line(line))
+
+
+def _window(text: str, focus: str) -> str:
+    if len(text) <= MAX_EXCERPT:
+        return text
+    at = text.find(focus) if focus else -1
+    if at < 0 or at + len(focus) <= MAX_EXCERPT - 1:
+        return text[: MAX_EXCERPT - 1] + "…"
+    start = max(0, min(at - MAX_EXCERPT // 4, len(text) - (MAX_EXCERPT - 2)))
+    return "…" + text[start : start + MAX_EXCERPT - 2] + ("…" if start + MAX_EXCERPT - 2 < len(text) else "")
 
 
 def _settings_key(namespace: str) -> str:

@@ -19,7 +19,7 @@ def capability_holders(ctx: AndroidContext) -> dict[str, list[str]]:
     probes = (
         ("accessibility", lambda: [package_of(c) for c in ctx.enabled_accessibility()]),
         ("device admin", lambda: [package_of(a.component) for a in ctx.device_policy.admins]),
-        ("notification access", lambda: [package_of(c) for c in _listeners(ctx)[0]]),
+        ("notification access", lambda: [package_of(c) for c in _listeners(ctx)]),
     )
     for label, probe in probes:
         try:
@@ -88,19 +88,19 @@ def device_admins(ctx: AndroidContext) -> Iterator[Finding]:
         )
 
 
-def _listeners(ctx: AndroidContext) -> tuple[list[str], Evidence]:
+def _listeners(ctx: AndroidContext) -> dict[str, Evidence]:
+    """Enabled notification listeners, each with the setting line in view of it."""
     found = ctx.setting("enabled_notification_listeners", ("secure",))
     if found is None:
-        return [], Evidence("")
+        return {}
     ns, value = found
     components = [c.strip() for c in value.split(":") if c.strip()]
-    return components, ctx.setting_evidence(ns, "enabled_notification_listeners")
+    return {c: ctx.setting_evidence(ns, "enabled_notification_listeners", focus=c) for c in components}
 
 
 @check("android", area="android.notification_listeners", kinds=("android.notification_listener",))
 def notification_listeners(ctx: AndroidContext) -> Iterator[Finding]:
-    components, evidence = _listeners(ctx)
-    for component in components:
+    for component, evidence in _listeners(ctx).items():
         package = package_of(component)
         if ctx.is_system(package):
             continue
