@@ -196,10 +196,8 @@ def test_sigkill_mid_scan_then_analyze_says_what_is_missing(techsafe_home, simul
     assert silent <= KNOWN_SILENT, f"inputs missing without a 'not checked' line: {sorted(silent - KNOWN_SILENT)}"
 
 
-# Reported to the lead (issue 9 note): checks/visibility.py reads `dumpsys appops`
-# as optional, so a scan that never collected it says nothing. Remove when fixed.
-# settings_system: collected as evidence, read by no check yet.
-KNOWN_SILENT = {"dumpsys_appops", "settings_system"}
+# Every collected input that goes missing is said; keep this empty.
+KNOWN_SILENT: set[str] = set()
 
 
 # ---- two scans at once -----------------------------------------------------------------------

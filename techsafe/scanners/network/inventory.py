@@ -176,7 +176,11 @@ def build_inventory(case: "Case") -> Inventory | None:
             h.names[device.friendly_name] = None
 
     for rec in _records(case, "wsd/"):
-        for match in parse.wsd_probe_matches(case.read_artifact(rec.path)):
+        matches = parse.wsd_probe_matches(case.read_artifact(rec.path))
+        if matches is None:  # a camera's answer we could not read is said, not dropped
+            gaps.append(NotChecked("network.devices", "an ONVIF (WS-Discovery) answer could not be read", rec.path))
+            continue
+        for match in matches:
             targets = {parse.url_host(x) for x in match.xaddrs} or {str(rec.meta.get("from", ""))}
             for target in targets:
                 h = host(target)

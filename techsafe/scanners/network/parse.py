@@ -301,11 +301,12 @@ class WsdMatch:
     xaddrs: tuple[str, ...]
 
 
-def wsd_probe_matches(raw: bytes) -> list[WsdMatch]:
+def wsd_probe_matches(raw: bytes) -> list[WsdMatch] | None:
+    """ProbeMatch entries of a WS-Discovery answer; None when it is not readable XML."""
     try:
         root = _xml_root(raw)
     except Exception:
-        return []
+        return None
     out = []
     for elem in root.iter():
         if _local(elem.tag) != "ProbeMatch":

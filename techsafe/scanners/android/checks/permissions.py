@@ -87,3 +87,11 @@ def google_location_sharing(ctx: AndroidContext) -> Iterator[Finding]:
         (ctx.input("dumpsys_account").evidence("type=com.google}"),),
         facts=(("google accounts", str(len({a.name for a in google}))),),
     )
+
+
+@check("android", area="android.apps.special_access", kinds=())
+def special_access_readable(ctx: AndroidContext) -> Iterator[Finding]:
+    """Drawing over other apps and installing other apps are read from app
+    ops (the "what it can see" facts); when they could not be read, say so."""
+    ctx.appops  # raises Unavailable: the area becomes "not checked"
+    return iter(())

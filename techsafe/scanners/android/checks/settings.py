@@ -47,3 +47,11 @@ def usb_debugging(ctx: AndroidContext) -> Iterator[Finding]:
             "USB debugging",
             (ctx.setting_evidence(found[0], "adb_enabled"),),
         )
+
+
+@check("android", area="android.settings.system", kinds=())
+def system_settings_readable(ctx: AndroidContext) -> Iterator[Finding]:
+    """System settings are kept as evidence for the report; no finding reads
+    them yet, but a missing copy is still said out loud."""
+    ctx.settings("system")
+    return iter(())
