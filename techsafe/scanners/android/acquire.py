@@ -151,6 +151,8 @@ def acquire_android(
     incomplete: list[str] = []
     lost = False
 
+    failures: list[tuple[allow.AndroidCommand, str, str, float, str]] = []
+
     def collect(cmd: allow.AndroidCommand) -> str | None:
         if progress:
             progress(cmd.key, "start")
@@ -159,22 +161,11 @@ def acquire_android(
             try:
                 status, out, err = run_allowed(device, shell, cmd.timeout_s)
             except Exception as exc:  # adb errors, timeouts, a vanished device
-                reason = _reason(exc)
-                case.add_artifact(
-                    "android",
-                    f"{cmd.key}.txt",
-                    b"",
-                    command=shell,
-                    started=when,
-                    duration_s=time.monotonic() - t0,
-                    error=reason,
-                    complete=False,
-                    meta={"format": "command", "key": cmd.key},
-                )
-                case.log("command", key=cmd.key, command=shell, error=reason, duration_s=round(time.monotonic() - t0, 3))
+                # Recorded by the caller once it knows whether the phone is gone.
+                failures.append((cmd, shell, when, time.monotonic() - t0, _reason(exc)))
                 if progress:
                     progress(cmd.key, "failed")
-                return reason
+                return failures[-1][4]
             last = attempt == len(cmd.variants) - 1
             unsupported = _looks_unsupported(status, out, err)
             name = f"{cmd.key}.txt" if (last or not unsupported) else f"{cmd.key}.attempt{attempt + 1}.txt"
@@ -215,6 +206,13 @@ def acquire_android(
     pool.shutdown(wait=True)
     if incomplete:
         lost = _device_gone(client, serial)
+    for cmd, shell, when, took, reason in failures:
+        # One plain reason when the phone vanished: the adb error each stream
+        # saw (closed, offline, reset...) depends only on timing.
+        reason = "the phone was disconnected" if lost else reason
+        case.add_artifact("android", f"{cmd.key}.txt", b"", command=shell, started=when, duration_s=took,
+                          error=reason, complete=False, meta={"format": "command", "key": cmd.key})
+        case.log("command", key=cmd.key, command=shell, error=reason, duration_s=round(took, 3))
     duration = time.monotonic() - started
     case.log("acquire.end", platform="android", incomplete=sorted(incomplete), device_lost=lost, duration_s=round(duration, 3))
     return AcquireReport(tuple(sorted(incomplete)), lost, duration)
