@@ -13,6 +13,10 @@ A profile is a YAML file (safe_load) with:
   extra_services: service names only a jailbroken phone offers (com.apple.afc2)
   profile_list_payloads: false (default) answers GetProfileList as a real
             iPhone does, metadata only; true adds each PayloadContent
+  backup:   what a mobilebackup2 backup of this phone holds (accounts,
+            location, tcc, findmy, global_preferences): see
+            techsafe/simulate/ios_backup_content.py; {} = only the files
+            derived from the profile's own profiles and cloud_configuration
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class IosProfile:
     extra_services: tuple[str, ...] = ()
     trust: str = "trusted"
     profile_list_payloads: bool = False
+    backup: dict[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> "IosProfile":
         return replace(self, **changes)
@@ -88,4 +93,5 @@ def load_ios_profile(path: Path | str) -> IosProfile:
         extra_services=tuple(data.get("extra_services") or ()),
         trust=str(data.get("trust", "trusted")),
         profile_list_payloads=data.get("profile_list_payloads") is True,
+        backup=dict(data.get("backup") or {}),
     )

@@ -75,7 +75,7 @@ def test_demo_phone_gives_exact_findings(techsafe_home, simulated_phone, demo_pr
     assert stalker["title"] == "Known stalkerware “TheTruthSpy / Copy9 family” is installed on this phone."
     assert stalker["indicator"]["field"] == "package" and stalker["indicator"]["value"] == "com.systemservice"
     assert stalker["facts"]["first_installed"] == "2024-11-02 01:14:07"
-    assert stalker["facts"]["installed_from"] == "none recorded: an APK file, or preinstalled"
+    assert stalker["facts"]["installed_from"] == "a computer over USB (adb)"  # initiatingPackageName=com.android.shell
     assert by_kind["android.app.sideloaded"]["title"].endswith("has accessibility, device admin and notification access.")
     # Evidence points at the exact artifact line that proves it.
     acc = by_kind["android.accessibility.enabled"]["evidence"][0]

@@ -34,7 +34,7 @@ def test_packages():
     assert sum(1 for p in pkgs.values() if p.system) == 164
     spy = pkgs["com.systemservice"]
     assert (spy.uid, spy.installer, spy.system, spy.version_name, spy.first_install) == (
-        10346, "", False, "27.03", "2024-11-02 01:14:07")
+        10346, "com.android.shell", False, "27.03", "2024-11-02 01:14:07")  # no installer of record: who initiated it
     assert Permission("android.permission.RECORD_AUDIO", True, 0) in spy.permissions
     assert Permission("android.permission.SYSTEM_ALERT_WINDOW", True, None) in spy.permissions
     assert "android.permission.BIND_NOTIFICATION_LISTENER_SERVICE" in spy.requested_permissions

@@ -75,6 +75,8 @@ class _Draft:
         installer = self.installer
         if installer is None and self.past_installer:
             installer = ""
+        if not installer and self.fields.get("initiatingPackageName"):
+            installer = self.fields["initiatingPackageName"]
         enabled: bool | None = None
         if self.user_states:
             enabled = any(s not in _DISABLED_STATES for s in self.user_states)
@@ -208,6 +210,13 @@ class _Parser:
         elif key == "installerPackageName":
             v = value.strip()
             cur.installer = "" if v in ("", "null") else v
+        elif key == "initiatingPackageName":
+            # Android 11+ InstallSource: who started the install. When no
+            # installer of record is set (adb, a file manager), it says how
+            # the app arrived, e.g. com.android.shell for `adb install`.
+            v = value.strip()
+            if v not in ("", "null"):
+                cur.fields.setdefault("initiatingPackageName", v)
         elif key == "versionCode":
             cur.fields.setdefault("versionCode", value.split(" ", 1)[0])
         elif key in ("userId", "appId", "codePath", "versionName", "firstInstallTime", "lastUpdateTime"):
