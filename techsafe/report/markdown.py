@@ -64,24 +64,15 @@ def render_markdown(content: dict[str, Any]) -> str:
 
     add("## Device")
     add("")
-    if content["device"]:
-        add("| Fact | Value |")
-        add("|---|---|")
-        for d in content["device"]:
-            add(f"| {e(d['name'])} | {e(d['value'])} |")
-    else:
-        add("No device facts were recorded.")
+    _table(add, ("Fact", "Value"), [(d["name"], d["value"]) for d in content["device"]],
+           "No device facts were recorded.")
     add("")
 
     add("## Timeline")
     add("")
-    if content["timeline"]:
-        add("| Time | Event | Subject | Detail |")
-        add("|---|---|---|---|")
-        for t in content["timeline"]:
-            add(f"| {e(t['time'])} | {e(t['event'])} | {e(t['subject'])} | {e(t['detail'])} |")
-    else:
-        add("No dated events were found.")
+    _table(add, ("Time", "Event", "Subject", "Detail"),
+           [(t["time"], t["event"], t["subject"], t["detail"]) for t in content["timeline"]],
+           "No dated events were found.")
     add("")
 
     add("## What was checked")
@@ -105,6 +96,17 @@ def render_markdown(content: dict[str, Any]) -> str:
     for pb in content["playbooks"].values():
         add(render_playbook_markdown(Playbook.from_json(pb), heading_level=3))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _table(add, headers: tuple[str, ...], rows: list[tuple], empty: str) -> None:
+    """A Markdown table of escaped cells, or one line saying there is nothing."""
+    if not rows:
+        add(empty)
+        return
+    add("| " + " | ".join(headers) + " |")
+    add("|" + "---|" * len(headers))
+    for row in rows:
+        add("| " + " | ".join(e(str(cell)) for cell in row) + " |")
 
 
 def _integrity(content: dict[str, Any], add) -> None:
@@ -132,13 +134,9 @@ def _about(content: dict[str, Any], add) -> None:
     add("")
     add("### Signature sources")
     add("")
-    if content["signature_sources"]:
-        add("| Source | Version | Entries | SHA-256 |")
-        add("|---|---|---|---|")
-        for s in content["signature_sources"]:
-            add(f"| {e(s['name'])} | {e(s['version'])} | {e(s['entries'])} | {e(s['sha256'])} |")
-    else:
-        add("No indicator feeds were recorded for this case.")
+    _table(add, ("Source", "Version", "Entries", "SHA-256"),
+           [(s["name"], s["version"], s["entries"], s["sha256"]) for s in content["signature_sources"]],
+           "No indicator feeds were recorded for this case.")
     add("")
     add("### Artifacts")
     add("")
