@@ -5,6 +5,18 @@ can read aloud; the playbook (same id as the kind) says what to do. Importing
 this package registers every check module below.
 """
 
-from techsafe.scanners.android.checks import apps, capabilities, settings  # noqa: F401
-from techsafe.scanners.android.checks import identity  # noqa: F401,E402  (APK certificates, hashes, YARA; disguised apps)
-from techsafe.scanners.android.checks import accounts, device_state, hiding, permissions  # noqa: F401,E402  (hiding places, issue 3 part 2)
+# apps: feeds and stores; capabilities: accessibility, admins, listeners;
+# settings: Play Protect, USB debugging; identity: APK certificates, hashes,
+# YARA, disguised apps; hiding/permissions/accounts/device_state: the places
+# an abuser hides (hidden apps, what apps can see, accounts and profiles,
+# root, call forwarding, proxy/VPN/certificates).
+from techsafe.scanners.android.checks import (  # noqa: F401
+    accounts,
+    apps,
+    capabilities,
+    device_state,
+    hiding,
+    identity,
+    permissions,
+    settings,
+)
