@@ -9,7 +9,8 @@ Protocols, as pymobiledevice3 11.45 and libimobiledevice speak them:
              GetValue, Pair, StartSession (-> TLS upgrade), StartService.
   services   TLS from the first byte, same framing: installation_proxy
              (Browse), MCInstall (GetProfileList, GetCloudConfiguration),
-             misagent (CopyAll).
+             misagent (CopyAll); for a backup, mobilebackup2, afc,
+             notification_proxy and springboardservices (ios_backup_service.py).
 
 The device presents a certificate generated here with `cryptography`; the
 client does not verify it (pymobiledevice3 uses CERT_NONE). Every request
@@ -31,6 +32,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from techsafe.simulate.ios_backup_service import STREAM_SERVICES
 from techsafe.simulate.ios_profile import IosProfile
 
 LOCKDOWN_PORT = 62078
@@ -59,10 +61,13 @@ def _keypair_and_cert(common_name: str) -> tuple[Any, bytes, bytes]:
 class SimulatedDevice:
     """usbmuxd + one iPhone, served on a Unix socket from a background thread."""
 
-    def __init__(self, profile: IosProfile, socket_path: Path, *, unplug_on_service: str | None = None) -> None:
+    def __init__(self, profile: IosProfile, socket_path: Path, *, unplug_on_service: str | None = None,
+                 unplug_mid_backup: bool = False) -> None:
         self.profile = profile
         self.socket_path = Path(socket_path)
         self.unplug_on_service = unplug_on_service
+        self.unplug_mid_backup = unplug_mid_backup  # the cable is pulled half-way through a backup's files
+        self.sync_lock_holder: object | None = None  # the AFC connection holding com.apple.itunes.lock_sync
         self.requests: list[tuple[str, ...]] = []
         self.attached = True
         self.device_id = 1
@@ -275,7 +280,7 @@ class SimulatedDevice:
                 elif service == self.unplug_on_service:
                     await self._unplug()
                     return
-                elif service in _SERVICES or service in self.profile.extra_services:
+                elif service in _SERVICES or service in STREAM_SERVICES or service in self.profile.extra_services:
                     port = self._next_port
                     self._next_port += 1
                     self._ports[port] = service
@@ -301,6 +306,9 @@ class SimulatedDevice:
     # ---- services -----------------------------------------------------
     async def _service(self, service: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await writer.start_tls(self.tls)
+        if service in STREAM_SERVICES:  # their own framing (DeviceLink, AFC): ios_backup_service.py
+            await STREAM_SERVICES[service](self, reader, writer)
+            return
         handler = _SERVICES.get(service)
         while True:
             req = await self._recv(reader)

@@ -22,9 +22,11 @@ ENV = "USBMUXD_SOCKET_ADDRESS"
 
 
 class SimulatedIPhone:
-    def __init__(self, profile: IosProfile | Path | str, *, unplug_on_service: str | None = None) -> None:
+    def __init__(self, profile: IosProfile | Path | str, *, unplug_on_service: str | None = None,
+                 unplug_mid_backup: bool = False) -> None:
         self.profile = profile if isinstance(profile, IosProfile) else load_ios_profile(profile)
         self._unplug_on = unplug_on_service
+        self._unplug_mid_backup = unplug_mid_backup
         self._dir: tempfile.TemporaryDirectory | None = None
         self.device: SimulatedDevice | None = None
         self._old_env: str | None = None
@@ -49,7 +51,8 @@ class SimulatedIPhone:
     def __enter__(self) -> "SimulatedIPhone":
         # A short path: Unix socket paths are limited to ~107 bytes.
         self._dir = tempfile.TemporaryDirectory(prefix="tsmux-", dir="/tmp" if os.path.isdir("/tmp") else None)
-        self.device = SimulatedDevice(self.profile, Path(self._dir.name) / "usbmuxd", unplug_on_service=self._unplug_on)
+        self.device = SimulatedDevice(self.profile, Path(self._dir.name) / "usbmuxd", unplug_on_service=self._unplug_on,
+                                       unplug_mid_backup=self._unplug_mid_backup)
         self.device.start()
         self._old_env = os.environ.get(ENV)
         os.environ[ENV] = self.usbmux_address
