@@ -21,7 +21,8 @@ PROFILES = {"android": "android14-demo", "ios": "ios17-demo"}
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.option("--pull-apks", "pull_apks", type=click.Choice(["none", "suspicious", "all"]), default="suspicious",
               show_default=True, help="Android: copy app files to check signing certificates and code.")
-def demo(platform: str, case_dir: Path | None, as_json: bool, pull_apks: str = "suspicious") -> None:
+@click.option("--backup", is_flag=True, help="iPhone: also take the simulated phone's backup (accounts, location, permissions).")
+def demo(platform: str, case_dir: Path | None, as_json: bool, pull_apks: str = "suspicious", backup: bool = False) -> None:
     """Practice scan of a simulated phone (android or ios), with real findings."""
     from techsafe.paths import resource_dir
 
@@ -34,7 +35,8 @@ def demo(platform: str, case_dir: Path | None, as_json: bool, pull_apks: str = "
         from techsafe.simulate.ios_harness import SimulatedIPhone
 
         with SimulatedIPhone(folder) as phone:
-            step = lambda case: ios_step(case, phone.udid, trust_timeout=30, usbmux_address=phone.usbmux_address)  # noqa: E731
+            step = lambda case: ios_step(case, phone.udid, trust_timeout=30, usbmux_address=phone.usbmux_address,  # noqa: E731
+                                         backup=backup)
             run_steps([step], case_dir, as_json=as_json, case_prefix="demo", banner=banner)
         return
     from techsafe.commands.scan import android_step, run_steps, wait_for_android

@@ -219,16 +219,3 @@ def test_profile_kinds_from_payload_types_when_listed(demo_profile, new_case, in
         "net.corp.trust": ("ios.profile.root_ca", "root certificate"),
         "com.hexnode.enroll": ("ios.profile.mdm", "device management (MDM)"),
     }
-
-
-def test_backup_on_live_scan_is_a_clear_not_checked(demo_profile, new_case, indicators):
-    """The simulated iPhone does not implement mobilebackup2 (DeviceLink + AFC + notification_proxy): a
-    --backup scan must say the backup was not made, and what that leaves unchecked."""
-    case = new_case()
-    with SimulatedIPhone(demo_profile) as phone:
-        assert _scan(phone, case, backup=True) == ["backup"]
-    a = analyze.analyze(case, indicators)
-    gaps = {n.area: n.reason for n in a.not_checked}
-    assert gaps["ios.acquisition"] == "not completed: backup/status (the iPhone did not make a backup (InvalidServiceError))"
-    assert gaps["ios.findmy"] == "Find My state (FMIPStateInfo.plist) is only read from a backup (use --backup on a live scan)"
-    assert ("ios.profile.mdm", 'Profile "Device Management"') in {(f.kind, f.subject) for f in a.findings}

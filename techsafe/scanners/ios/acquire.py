@@ -12,6 +12,7 @@ Messages raised to the user are one line, plain language, no personal data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -23,6 +24,28 @@ from techsafe.scanners.ios import services as svc
 
 MAX_BROWSE_FRAMES = 10_000  # a phone that never says "Complete" must not hang the scan
 STEP_TIMEOUT_S = 60.0
+BACKUP_TIMEOUT_S = 4 * 3600.0  # a full backup of a big phone takes long; a stuck one must still end
+
+
+class ServiceNotAllowed(Exception):
+    """A step asked lockdownd for a service outside the allow-list: refused before it was asked."""
+
+
+@contextlib.contextmanager
+def _only_services(ld, allowed: frozenset[str]):
+    """While active, `ld` starts only allowed services (pymobiledevice3's backup starts its own)."""
+    original = ld.start_lockdown_service
+
+    async def guarded(name: str, *args: Any, **kwargs: Any):
+        if name not in allowed:
+            raise ServiceNotAllowed(f"the backup needed a service techsafe does not allow ({name[:80]})")
+        return await original(name, *args, **kwargs)
+
+    ld.start_lockdown_service = guarded
+    try:
+        yield
+    finally:
+        del ld.start_lockdown_service  # the class method again
 
 
 class IosAcquireError(Exception):
@@ -99,7 +122,23 @@ def acquire_ios(
 ) -> list[str]:
     """Read the iPhone into the case. Returns what did not complete ([] = all)."""
     say = progress or (lambda _msg: None)
-    return asyncio.run(_Acquisition(case, udid, usbmux_address, say).run(backup, password, wait_trust_s))
+
+    async def main() -> list[str]:
+        asyncio.get_running_loop().set_exception_handler(_quiet_disconnects)
+        return await _Acquisition(case, udid, usbmux_address, say).run(backup, password, wait_trust_s)
+
+    return asyncio.run(main())
+
+
+def _quiet_disconnects(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """A phone unplugged mid-backup leaves pymobiledevice3 background readers (AFC, notifications)
+    with a connection error nobody awaits; the step already says "stopped answering", so asyncio
+    must not print a traceback at the caseworker. Anything else is reported as usual."""
+    from pymobiledevice3.exceptions import ConnectionTerminatedError
+
+    if isinstance(context.get("exception"), (ConnectionTerminatedError, ConnectionError, asyncio.IncompleteReadError)):
+        return
+    loop.default_exception_handler(context)
 
 
 def _build_plist(obj: dict) -> bytes:
@@ -266,7 +305,11 @@ class _Acquisition:
         self._failed(name, what, command, reason, started, t0)
 
     async def _backup(self, ld, password: str | None) -> None:
-        """Local backup with mobilebackup2 into a private temp folder, then ingested."""
+        """Local backup with mobilebackup2 into a private temp folder, then ingested.
+
+        pymobiledevice3 drives the backup and starts the services it needs itself; while it
+        runs, lockdownd is asked for nothing outside services.ALLOWED_BACKUP_SERVICES.
+        """
         import tempfile
 
         from pymobiledevice3.services.mobilebackup2 import Mobilebackup2Service
@@ -274,28 +317,39 @@ class _Acquisition:
         from techsafe.scanners.ios.sources import ingest_backup
 
         started, t0 = utc_now(), time.monotonic()
+        command = "mobilebackup2 backup"
         if self.gone:
-            self._failed("backup/status", "backup", "mobilebackup2 backup", self._DISCONNECT, started, t0)
+            self._failed("backup/status", "backup", command, self._DISCONNECT, started, t0)
             return
         self.say("Making a backup of the iPhone (this can take a while; keep it unlocked)")
-        with tempfile.TemporaryDirectory(prefix="techsafe-ios-backup-") as tmp:
+
+        def progress(percent: Any) -> None:
+            if isinstance(percent, (int, float)) and not isinstance(percent, bool) and 0 <= percent <= 100:
+                self.say(f"Making a backup of the iPhone: {percent:.0f}% (keep it unlocked)")
+
+        with tempfile.TemporaryDirectory(prefix="techsafe-ios-backup-") as tmp, _only_services(ld, svc.ALLOWED_BACKUP_SERVICES):
             os.chmod(tmp, 0o700)
             try:
                 async with Mobilebackup2Service(ld) as mb:
-                    await mb.backup(full=True, backup_directory=tmp)
-                folder = next(p for p in Path(tmp).iterdir() if p.is_dir())
-                ingest_backup(folder, self.case, password=password)
+                    await asyncio.wait_for(mb.backup(full=True, backup_directory=tmp, progress_callback=progress),
+                                           BACKUP_TIMEOUT_S)
+                folder = Path(tmp) / ld.udid
+                ingest_backup(folder, self.case, password=password, origin=command)
             except Exception as exc:  # noqa: BLE001
                 from techsafe.pipeline import InputError
 
                 if isinstance(exc, InputError):  # made, but unreadable (e.g. wrong password): drop the temp path
-                    self._failed("backup/status", "backup", "mobilebackup2 backup",
+                    self._failed("backup/status", "backup", command,
                                  "the backup could not be read: " + str(exc).split(": ", 1)[-1], started, t0)
+                elif isinstance(exc, ServiceNotAllowed):
+                    self._failed("backup/status", "backup", command, str(exc), started, t0)
                 elif self._is_disconnect(exc) or isinstance(exc, (OSError, asyncio.TimeoutError)):
-                    self._record_error("backup/status", "backup", "mobilebackup2 backup", exc, started, t0)
+                    self._record_error("backup/status", "backup", command, exc, started, t0)
                 else:  # refused, locked, encrypted without a password...: the backup areas stay "not checked"
-                    self._failed("backup/status", "backup", "mobilebackup2 backup",
+                    self._failed("backup/status", "backup", command,
                                  f"the iPhone did not make a backup ({type(exc).__name__})", started, t0)
+                return
+        self.case.log("ios.acquire.backup_done", duration_s=round(time.monotonic() - t0, 3))
 
     async def run(self, backup: bool, password: str | None, wait_trust_s: float) -> list[str]:
         self.case.log("ios.acquire.start")

@@ -53,7 +53,7 @@ def _device_facts(ctx: IosContext) -> dict[str, str]:
         if isinstance(org, str) and org:
             dev["management_organization"] = org[:128]
     if ctx.is_backup:
-        dev["source"] = "backup"
+        dev["source"] = "live and backup" if ctx.is_live else "backup"  # a live scan with --backup has both
         info = _try(lambda: ctx.backup_info, {}) or {}
         when = iso(info.get("Last Backup Date"))
         if when:

@@ -287,6 +287,10 @@ class IosContext:
         if self.is_app_list:
             raise Unavailable(self.not_in_app_list(what))
         if not self.is_backup:
+            failed = self.records.get("backup/status")
+            if failed is not None and not failed.complete:  # --backup was asked for but did not finish
+                raise Unavailable(f"{what} was not read: the backup did not complete ({failed.error or 'incomplete'})",
+                                  failed.path)
             raise Unavailable(f"{what} is only read from a backup (use --backup on a live scan)")
         data, path = self.backup_file(domain, rel, what)
         try:

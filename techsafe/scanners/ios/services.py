@@ -49,12 +49,40 @@ SERVICE_REQUESTS: tuple[ServiceRequest, ...] = (
 # (StartService) and never connect to it.
 PROBE_SERVICES: tuple[str, ...] = ("com.apple.afc2",)
 
-# For the opt-in --backup: the phone writes a backup to us. Like Finder/iTunes,
-# pymobiledevice3's backup also takes the sync lock (a lock file over AFC) and
-# posts sync notifications, so the phone shows "syncing"; nothing else changes.
+# ---- opt-in: --backup only -------------------------------------------------
+# A backup is not a plain query. Like Finder/iTunes, pymobiledevice3's
+# Mobilebackup2Service.backup() takes the phone's sync lock (an AFC lock on the
+# file /com.apple.itunes.lock_sync) and posts the iTunes sync notifications, so
+# the phone shows "syncing" while it sends its files to the laptop. Nothing on
+# the phone is written, moved or deleted (the host side of DeviceLink writes
+# only into our private temp folder). That is why it runs only when the
+# caseworker asks for --backup. Each service it starts, and what for:
+BACKUP_SERVICES: dict[str, str] = {
+    "com.apple.mobilebackup2": "the backup itself (DeviceLink: the phone sends its files to us)",
+    "com.apple.mobile.notification_proxy": "the sync notifications (syncWillStart, syncLockRequest, syncDidStart, syncDidFinish)",
+    "com.apple.afc": "the sync lock (/com.apple.itunes.lock_sync) and iTunes_Control files for Info.plist",
+    "com.apple.mobile.installation_proxy": "the user apps Info.plist lists",
+    "com.apple.springboardservices": "app icons Info.plist keeps (App Store apps with iTunes metadata only)",
+}
 BACKUP_SERVICE = "com.apple.mobilebackup2"
 
-ALLOWED_SERVICES: frozenset[str] = frozenset({r.service for r in SERVICE_REQUESTS} | set(PROBE_SERVICES) | {BACKUP_SERVICE})
+# Requests the backup flow sends on those services, as (service, command) -
+# the command being the DeviceLink message, AFC operation or notification verb.
+BACKUP_REQUESTS: frozenset[tuple[str, str]] = frozenset({
+    ("com.apple.mobilebackup2", c) for c in (
+        "DLMessageVersionExchange", "Hello", "Backup", "DLMessageStatusResponse", "DLMessageDownloadFiles",
+        "DLMessageDisconnect")
+} | {
+    ("com.apple.mobile.notification_proxy", c) for c in ("ObserveNotification", "PostNotification")
+} | {
+    ("com.apple.afc", c) for c in ("GetFileInfo", "FileRefOpen", "FileRefLock", "FileRefClose")
+} | {
+    ("com.apple.mobile.installation_proxy", "Browse"), ("com.apple.springboardservices", "getIconPNGData"),
+})
+
+# A normal scan starts only these; --backup adds BACKUP_SERVICES.
+ALLOWED_SERVICES: frozenset[str] = frozenset({r.service for r in SERVICE_REQUESTS} | set(PROBE_SERVICES))
+ALLOWED_BACKUP_SERVICES: frozenset[str] = ALLOWED_SERVICES | frozenset(BACKUP_SERVICES)
 # lockdownd requests acquire sends itself (pairing and session set-up are pymobiledevice3's).
 ALLOWED_LOCKDOWN_REQUESTS: frozenset[str] = frozenset(
     {"QueryType", "GetValue", "StartSession", "StopSession", "StartService", "Pair", "ValidatePair"}

@@ -59,7 +59,10 @@ def ingest_app_list(path: Path, case: Case) -> None:
     case.add_artifact("ios", APP_LIST_ARTIFACT, data, command=f"import {path.name}", meta={"apps": len(apps)})
 
 
-def ingest_backup(path: Path, case: Case, *, password: str | None = None) -> None:
+def ingest_backup(path: Path, case: Case, *, password: str | None = None, origin: str = "import backup") -> None:
+    """Store a backup folder's metadata and the files analysis reads. `origin` starts each
+    artifact's command: "import backup" for a folder given to us, "mobilebackup2 backup" for one
+    the iPhone just made on a live scan."""
     start = time.monotonic()
     try:
         backup = bk.open_backup(path)
@@ -74,9 +77,9 @@ def ingest_backup(path: Path, case: Case, *, password: str | None = None) -> Non
     for name in ("Info.plist", "Manifest.plist"):
         p = path / name
         if p.is_file():
-            store(name, p.read_bytes(), f"import backup {name}")
+            store(name, p.read_bytes(), f"{origin} {name}")
     manifest_db = (path / "Manifest.db").read_bytes()
-    store("Manifest.db", manifest_db, "import backup Manifest.db")
+    store("Manifest.db", manifest_db, f"{origin} Manifest.db")
 
     decrypt = None
     if backup.encrypted:
@@ -112,7 +115,7 @@ def ingest_backup(path: Path, case: Case, *, password: str | None = None) -> Non
         if data is None:
             missing += 1
             continue
-        command = f"import backup file {fid}"
+        command = f"{origin} file {fid}"
         if decrypt is not None:
             try:
                 data = decrypt.file(blob, data)
