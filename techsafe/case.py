@@ -330,7 +330,7 @@ class Case:
             return None
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         dest = self.root / "history" / stamp
-        dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dirs(dest)
         for p in old:
             os.replace(p, dest / p.name)
         _fsync_dir(self.root)

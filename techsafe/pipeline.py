@@ -65,6 +65,22 @@ def _refuse_damaged_zip(path: Path) -> None:
         raise InputError(f"{path}: damaged or incomplete zip (its table of contents is missing); copy it again")
 
 
+PHONE_PLATFORMS = ("android", "ios")
+
+
+def ensure_one_phone(case: "Case", platform: str) -> None:
+    """A case is about one phone: a second phone's data in it would put one
+    phone's findings under the other's device facts in an evidence report."""
+    if platform not in PHONE_PLATFORMS:
+        return
+    held = sorted({rec.source for rec in case.artifacts()} & set(PHONE_PLATFORMS))
+    if held:
+        raise InputError(
+            f"{case.root} already holds a phone's data ({', '.join(held)}); use a new case folder for each phone "
+            "and each scan (omit --case, or give a new folder)"
+        )
+
+
 def ingest(path: Path, case: "Case") -> tuple[str, str]:
     found = detect(path)
     if found is None:
@@ -73,6 +89,7 @@ def ingest(path: Path, case: "Case") -> tuple[str, str]:
             "a dumpsys text dump, a bugreport, an iPhone backup, a pcap/pcapng/btsnoop capture)"
         )
     platform, what = found
+    ensure_one_phone(case, platform)
     _module(platform, "sources").ingest(path, case)
     case.log("ingest", platform=platform, input=what)
     return found
@@ -92,7 +109,7 @@ def analyze_case(case: "Case", indicators: "IndicatorSet") -> Analysis:
         parts.append(mod.analyze(case, indicators))
     merged = merge(parts)
     if not sources:
-        merged = merge([merged, Analysis((), (NotChecked("case", "the case holds no artifacts yet"),))])
+        merged = merge([merged, Analysis((), (NotChecked("case", "nothing was collected in this case"),))])
     return merged
 
 

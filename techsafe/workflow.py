@@ -31,13 +31,13 @@ def ensure_intact(case: "Case") -> tuple[NotChecked, ...]:
     had when stored. Files written but never indexed (a scan killed at that
     instant, or planted) are not read, and are said so.
     """
-    from techsafe.case import MANIFEST, CaseError
+    from techsafe.case import CaseError
 
-    problems: list[str] = []
-    if (case.root / MANIFEST).exists():
-        from techsafe.report.sign import verify_case
+    from techsafe.report.sign import verify_case
 
-        problems += [p.message for p in verify_case(case.root).problems if p.kind != "untrusted"]
+    # "manifest": never sealed (an interrupted scan); "untrusted": sealed on
+    # another laptop. A manifest deleted from a case sealed here is tampering.
+    problems = [p.message for p in verify_case(case.root).problems if p.kind not in ("manifest", "untrusted")]
     changed, unindexed = case.index_problems()
     problems += changed
     if problems:

@@ -41,19 +41,26 @@ def analyze(path_text: str, case_dir: Path | None, as_json: bool, password: str 
                     f"{path}: not a format techsafe reads (expected a case folder, an androidqf folder or zip, a dumpsys "
                     "text dump, a bugreport, an iPhone backup, or a pcap/pcapng/btsnoop capture)"
                 )
+            if case_dir is not None and Path(case_dir).exists() and not Path(case_dir).is_dir():
+                fail(f"{case_dir}: --case must be a folder (this is a file)")
             fresh = case_dir is None or not Path(case_dir).exists()
             case = new_case(case_dir, "case")
             with case.lock():
+                gaps = () if fresh else ensure_intact(case)  # never add to (and re-seal) a changed case
                 try:
                     _ingest(path, case, found, password)
-                except pipeline.InputError as exc:
-                    if fresh:  # nothing but a partial copy of a refused input: leave no half-made case
+                except (pipeline.InputError, KeyboardInterrupt) as exc:
+                    # A refused or interrupted import leaves no half-made case;
+                    # an existing case is left as it was (its seal still holds
+                    # unless the import had started copying files).
+                    if fresh:
                         shutil.rmtree(case.root, ignore_errors=True)
-                    else:
-                        case.log("ingest.error", error=str(exc)[:300])
+                    if isinstance(exc, KeyboardInterrupt):
+                        fail(f"stopped (Ctrl-C) while copying {path}; nothing was analyzed"
+                             + ("" if fresh else f", and {case.root} keeps what it had"), 130)
                     fail(str(exc))
                 indicators = load_indicators()
-                analysis = analyze_and_seal(case, indicators)
+                analysis = analyze_and_seal(case, indicators, gaps)
     except (CaseError, pipeline.InputError) as exc:
         fail(str(exc))
     except OSError as exc:
@@ -74,6 +81,7 @@ def _ingest(path: Path, case, found: tuple[str, str], password: str | None) -> N
 
     from techsafe.scanners.ios import sources as ios
 
+    pipeline.ensure_one_phone(case, platform)
     try:
         ios.ingest(path, case, password=password)
     except pipeline.InputError as exc:

@@ -29,6 +29,8 @@ def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None
         case = Case.open(case_path)
     except CaseError as exc:
         raise click.ClickException(str(exc)) from None
+    if output is not None and str(output) != "-":
+        _refuse_evidence_path(case.root, output)  # before anything is read, locked or written
 
     try:
         lock = case.acquire_lock()  # held until this command ends: no other command changes the case meanwhile
@@ -75,3 +77,17 @@ def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None
             err=True,
         )
         sys.exit(1)
+
+
+def _refuse_evidence_path(case_root: Path, output: Path) -> None:
+    """A report may go outside the case or under CASE/reports/, never over the evidence."""
+    root = case_root.resolve()
+    target = output.resolve()
+    if target != root and root not in target.parents:
+        return
+    reports = root / "reports"
+    if reports in target.parents:
+        return
+    raise click.ClickException(
+        f"{output}: inside the case folder; write the report under {case_root / 'reports'}/ or outside the case"
+    )

@@ -60,6 +60,7 @@ def scan(device: str | None, trackers: bool, duration: float, place: str | None,
     if device is not None:
         phones, adb = discover_phones(adb_port, want=device.partition(":")[0] if device != "auto" else "")
         target = pick_phone(device, phones)
+        _refuse_second_phone(case_dir, target.platform)
         if target.platform == "android":
             wait_for_android(adb, target.ident, auth_timeout)
             steps.append(lambda case: android_step(case, adb, target.ident, pull_apks=pull_apks))
@@ -71,6 +72,18 @@ def scan(device: str | None, trackers: bool, duration: float, place: str | None,
     if network:
         steps.append(lambda case: network_step(case, iface))
     run_steps(steps, case_dir, as_json=as_json)
+
+
+def _refuse_second_phone(case_dir: Path | None, platform: str) -> None:
+    from techsafe.case import Case, CaseError
+    from techsafe.pipeline import InputError, ensure_one_phone
+
+    if case_dir is None or not Case.is_case(case_dir):
+        return
+    try:
+        ensure_one_phone(Case.open(case_dir), platform)
+    except (InputError, CaseError) as exc:
+        fail(str(exc), EXIT_NO_DEVICE)
 
 
 def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str = "case", banner: str | None = None) -> None:

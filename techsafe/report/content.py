@@ -13,6 +13,7 @@ from typing import Any
 from techsafe import __version__
 from techsafe.case import Case, CaseError
 from techsafe.model import Analysis, Severity, sort_findings
+from techsafe.report.areas import area_name
 
 REPORT_SCHEMA = "techsafe.report/1"
 ATTENTION = Severity.MEDIUM  # this severity and above "needs attention"
@@ -24,6 +25,9 @@ SEVERITY_MEANING = {
     "low": "Worth knowing; rarely a risk on its own.",
     "info": "Background information.",
 }
+
+
+NOTHING_CHECKED = "Nothing could be checked — see \"What could not be checked\""
 
 
 class ReportError(Exception):
@@ -81,18 +85,23 @@ def build_report(
             }
         )
 
+    case_id = str(info.get("case_id", case.root.name))
+    created = _times(info.get("created", ""))
     return {
         "schema": REPORT_SCHEMA,
         "redacted": False,
+        # The first lines of the HTML and Markdown report: which case, when, which device.
+        "header": {"case_id": case_id, "date": created["utc"], "device": describe_device(analysis.device)},
         "summary": summarize(analysis),
         "findings": findings,
         "device": [{"name": k, "value": v} for k, v in analysis.device],
         "timeline": [t.to_json() for t in analysis.timeline],
         "checked": list(analysis.checked),
+        "checked_areas": [{"area": a, "name": area_name(a)} for a in analysis.checked],
         "not_checked": [n.to_json() for n in analysis.not_checked],
         "case": {
-            "case_id": str(info.get("case_id", case.root.name)),
-            "created": _times(info.get("created", "")),
+            "case_id": case_id,
+            "created": created,
             "operator": str(info.get("operator", "")),
             "tool_version": str(info.get("tool_version", "")),
         },
@@ -120,8 +129,12 @@ def summarize(analysis: Analysis) -> dict[str, Any]:
     attention = sum(1 for f in analysis.findings if f.severity >= ATTENTION)
     context = len(analysis.findings) - attention
     gaps = len(analysis.not_checked)
+    nothing_checked = not analysis.checked
     if attention:
         headline = f"{attention} thing{'s' if attention != 1 else ''} need{'s' if attention == 1 else ''} attention"
+    elif nothing_checked:
+        # Never "no problems" when no area could be checked at all.
+        headline = NOTHING_CHECKED
     elif context:
         headline = f"Nothing urgent found; {context} thing{'s' if context != 1 else ''} to know about"
     else:
@@ -129,17 +142,22 @@ def summarize(analysis: Analysis) -> dict[str, Any]:
     lines = []
     if context and attention:
         lines.append(f"{context} more for context (low or info).")
+    elif context and nothing_checked:
+        lines.append(f"{context} thing{'s' if context != 1 else ''} to know about (low or info).")
     if gaps:
         lines.append(
             f"{gaps} area{'s' if gaps != 1 else ''} could not be checked. This is not an all clear: "
             "see \"What could not be checked\"."
         )
+    elif nothing_checked:
+        lines.append("No check ran on this case, so this report cannot say that anything is safe.")
     # Never let a report read as proof of safety.
     lines.append(
         "No tool finds everything. If the survivor still feels watched, trust that and keep safety planning."
     )
     return {
         "headline": headline,
+        "nothing_checked": nothing_checked,
         "attention": attention,
         "context": context,
         "not_checked": gaps,
@@ -172,5 +190,45 @@ def _source(s: dict[str, Any]) -> dict[str, str]:
         "name": str(s.get("name") or s.get("source") or s.get("id") or ""),
         "version": str(s.get("version", "")),
         "sha256": str(s.get("sha256", "")),
-        "entries": str(s.get("entries", s.get("count", ""))),
+        "entries": _entries(s),
     }
+
+
+# Counts a feed records that are not indicators (see signatures/records.py FeedInfo.counts).
+_NOT_ENTRIES = frozenset({"indicators", "rejected_values", "unsupported_patterns", "network_rows", "families"})
+
+
+def _entries(s: dict[str, Any]) -> str:
+    """Indicator count of a signature source: `entries`/`count` when given, else
+    counts["indicators"] (what `signatures status` shows), else the sum of its counts."""
+    for key in ("entries", "count"):
+        if s.get(key) not in (None, ""):
+            return str(s[key])
+    counts = s.get("counts")
+    if not isinstance(counts, dict):
+        return ""
+    numbers = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool)}
+    if "indicators" in numbers:
+        return str(numbers["indicators"])
+    summed = [v for k, v in numbers.items() if k not in _NOT_ENTRIES]
+    return str(sum(summed)) if summed else ""
+
+
+def describe_device(device: tuple[tuple[str, str], ...]) -> str:
+    """One line naming the scanned phone by make, model and system version (no
+    personal name), e.g. "samsung SM-G991B, Android 13"; or what was scanned instead."""
+    facts = {k: v for k, v in device if isinstance(v, str) and v.strip()}
+    model = " ".join(facts[k] for k in ("manufacturer", "model") if k in facts)
+    system = ""
+    if "android_version" in facts:
+        system = f"Android {facts['android_version']}"
+    elif "ios_version" in facts:
+        system = f"iOS {facts['ios_version']}"
+    text = ", ".join(p for p in (model, system) if p)
+    if text:
+        return text
+    if any(k.startswith("ble.") for k in facts):
+        return "no phone (Bluetooth tracker sweep)"
+    if any(k.startswith("network.") for k in facts):
+        return "no phone (home network)"
+    return "no phone details recorded"

@@ -15,6 +15,11 @@ def render_markdown(content: dict[str, Any]) -> str:
     summary = content["summary"]
     add("# techsafe evidence report")
     add("")
+    head = content["header"]
+    add(f"**Case:** {e(head['case_id'])}  ")
+    add(f"**Date:** {e(head['date'])}  ")
+    add(f"**Device:** {e(head['device'])}")
+    add("")
     if content.get("redacted"):
         add("*Redacted copy: personal values are replaced by tokens such as [email-1].*")
         add("")
@@ -34,7 +39,9 @@ def render_markdown(content: dict[str, Any]) -> str:
 
     add("## Findings")
     add("")
-    if not content["findings"]:
+    if not content["findings"] and summary.get("nothing_checked"):
+        add("No findings, because nothing could be checked (see \"What could not be checked\").")
+    elif not content["findings"]:
         add("No findings in the areas that were checked.")
         add("")
     for f in content["findings"]:
@@ -77,8 +84,10 @@ def render_markdown(content: dict[str, Any]) -> str:
 
     add("## What was checked")
     add("")
-    for area in content["checked"] or ["(nothing was fully checked)"]:
-        add(f"- {e(area)}")
+    for area in content["checked_areas"]:
+        add(f"- {e(area['name'])} (`{area['area']}`)")
+    if not content["checked_areas"]:
+        add("- Nothing could be checked.")
     add("")
     add("## What could not be checked")
     add("")

@@ -1,7 +1,9 @@
 """--redact: replace personal values in a report with stable tokens.
 
 Phone numbers, e-mail addresses, IMEI/serial/ICCID, account names, Wi-Fi
-names and device names become tokens such as [email-1]. The same value gets
+names and device names become tokens such as [email-1] (a device name that
+is only a product word such as "iPhone" or "Galaxy S21" is not personal and
+stays). The same value gets
 the same token everywhere, and because every format is rendered from one
 redacted report value, HTML, Markdown, JSON and CSV agree token for token.
 
@@ -27,7 +29,7 @@ _KEEP_KEYS = frozenset(
     {
         "sha256", "public_key", "fingerprint", "signer", "time", "started", "created", "utc", "local",
         "size", "duration_s", "schema", "tool_version", "severity", "kind", "playbook", "playbook_id",
-        "number", "exit_status", "timezone", "case_id",
+        "number", "exit_status", "timezone", "case_id", "date",
     }
 )  # fmt: skip
 _SKIP_SECTIONS = frozenset({"playbooks"})  # our own text, nothing personal
@@ -73,6 +75,15 @@ _COUNT = re.compile(r"^\d{1,6}$")  # "Google accounts: 1", "apps_user: 24": coun
 # follow the evidence). The case id is added per report.
 _UUID = re.compile(r"(?<![\w-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![\w-])")
 _MIN_SUBSTRING = 4  # shorter values are replaced only where they are the whole field
+# A device "name" that is only the product ("iPhone", "Galaxy S21", "Pixel 7 Pro") says
+# nothing about the person, and redacting it would also eat "iPhone" out of every
+# sentence ("This [device-name-1] runs iOS") and model ("[device-name-1]9,3").
+_GENERIC_DEVICE = re.compile(
+    r"(?:my\s+)?(?:apple\s+|samsung\s+|google\s+)?"
+    r"(?:iphone|ipad|ipod|ipod\s+touch|android|galaxy|pixel|phone|tablet|smartphone|mobile)"
+    r"(?:\s+(?:[a-z]{0,2}\d{1,3}[a-z]{0,2}|pro|max|plus|mini|ultra|lite|se|xl|xr|xs|note|fold|flip|air|\+))*",
+    re.I,
+)
 
 
 class Redactor:
@@ -83,6 +94,8 @@ class Redactor:
 
     def token(self, category: str, value: str) -> str:
         value = value.strip()
+        if category == "device-name" and _GENERIC_DEVICE.fullmatch(value):
+            return value  # a product word, not a personal name: left as it is
         if value in self._tokens:
             return self._tokens[value]
         self._counts[category] = self._counts.get(category, 0) + 1

@@ -121,6 +121,69 @@ def seal_case(case: Case) -> None:
         f"signature: {base64.b64encode(signature).decode('ascii')}\n"
     )
     atomic_write(case.root / MANIFEST_SIG, text.encode("ascii"))
+    _record_seal(case, manifest)
+
+
+# ---- the seal ledger ------------------------------------------------------------
+# A case folder alone cannot prove its manifest was never deleted and
+# re-made. This laptop remembers every case it sealed (outside the case, in
+# the user's data folder), so "the manifest is gone" is tampering, not "never
+# sealed", for any case sealed here.
+
+def _ledger() -> Path:
+    from techsafe.paths import data_dir
+
+    return data_dir() / "seals.jsonl"
+
+
+
+def _case_key(case: Case) -> str:
+    info = case.info
+    return f"{info.get('case_id', '')}|{info.get('created', '')}"
+
+
+def _record_seal(case: Case, manifest: bytes) -> None:
+    import json
+
+    from techsafe.case import utc_now
+
+    line = json.dumps({"case": _case_key(case), "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+                       "sealed_at": utc_now()}) + "\n"
+    fd = os.open(_ledger(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sealed_here_root(root: Path) -> str:
+    try:
+        return sealed_here(Case.open(root))
+    except Exception:  # no readable case.json: nothing to look up
+        return ""
+
+
+def sealed_here(case: Case) -> str:
+    """When this laptop last sealed the case ('' if never)."""
+    import json
+
+    path = _ledger()
+    if not path.is_file():
+        return ""
+    try:
+        key = _case_key(case)
+    except (OSError, ValueError):
+        return ""
+    last = ""
+    for raw in path.read_bytes().splitlines():
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("case") == key:
+            last = str(entry.get("sealed_at", ""))
+    return last
 
 
 # ---- verification ---------------------------------------------------------------
@@ -171,7 +234,11 @@ def verify_case(root: Path, trusted_keys: Iterable[str] = ()) -> Verification:
     problems: list[Problem] = []
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
-        problems.append(Problem("manifest", MANIFEST, f"{MANIFEST} is missing: the case was never sealed or it was deleted"))
+        when = _sealed_here_root(root)
+        if when:
+            problems.append(Problem("deleted", MANIFEST, f"{MANIFEST} was deleted: this laptop sealed this case at {when}"))
+        else:
+            problems.append(Problem("manifest", MANIFEST, f"{MANIFEST} is missing: the case was never sealed or it was deleted"))
         return Verification(tuple(problems), 0)
     if manifest_path.stat().st_size > _MAX_MANIFEST_BYTES:
         problems.append(Problem("manifest", MANIFEST, f"{MANIFEST} is too large to be a techsafe manifest"))

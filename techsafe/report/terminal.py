@@ -58,6 +58,8 @@ def render_summary(console: "Console", analysis: Analysis, case_dir: str, warnin
         headline = f"{attention} thing{'s' if attention != 1 else ''} need{'' if attention != 1 else 's'} attention"
         if context:
             headline += f" (and {context} for context)"
+    elif not analysis.checked and not analysis.findings:
+        headline = "Nothing could be checked — see below why; this is NOT an all clear"
     elif analysis.not_checked:
         headline = "Nothing risky found in what could be checked — but some parts could not be checked (below)"
     else:

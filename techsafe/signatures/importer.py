@@ -95,18 +95,38 @@ def import_path(path: Path, name: str | None = None, force: bool = False) -> Fee
     return store.install(name, kind, files, parsed, source=str(path.resolve()))
 
 
+# Counts compared with the installed copy: the total, and the app/family lists
+# (a cut-down ioc.yaml beside the full samples.csv keeps the total high).
+SHRINK_KEYS: tuple[str, ...] = ("indicators", "stalkerware_apps", "watchware_apps", "families")
+
+
+def shrink_problem(installed: FeedInfo, parsed: ParsedFeed) -> str | None:
+    """Why `parsed` looks like a truncated copy of `installed`, or None.
+
+    Refused: fewer than half of any count in SHRINK_KEYS, or the same version
+    label with fewer entries in any of them (same version means same data)."""
+    same_version = bool(parsed.version) and parsed.version == installed.version
+    pairs = [(k.replace("_", " "), installed.counts.get(k, 0), parsed.counts.get(k, 0)) for k in SHRINK_KEYS]
+    for label, before, after in pairs:
+        if before and after * 2 < before:
+            return f"has {after} {label}, fewer than half of the {before} installed in '{installed.name}'"
+    for label, before, after in pairs:
+        if same_version and after < before:
+            return (
+                f"has {after} {label}, fewer than the {before} installed in '{installed.name}' "
+                f"under the same version {parsed.version[:12]}"
+            )
+    return None
+
+
 def check_not_shrunk(name: str, parsed: ParsedFeed, force: bool, what: str) -> None:
-    """Refuse a feed with fewer than half the indicators of the installed copy
-    (a truncated download or a partial file), unless forced."""
+    """Refuse a feed that looks like a truncated copy of the installed one
+    (see shrink_problem), unless forced. Used by import and update alike."""
     if force:
         return
     feeds, _ = store.installed()
     for feed in feeds:
         if feed.info.name == name:
-            before = feed.info.counts.get("indicators", 0)
-            after = parsed.counts.get("indicators", 0)
-            if before and after * 2 < before:
-                raise FeedError(
-                    f"{what}: has {after} indicators, fewer than half of the {before} installed in '{name}'"
-                    " (truncated?); use --force to replace it anyway"
-                )
+            problem = shrink_problem(feed.info, parsed)
+            if problem:
+                raise FeedError(f"{what}: {problem} (truncated?); use --force to replace it anyway")

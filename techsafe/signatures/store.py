@@ -64,8 +64,9 @@ def parse_files(kind: str, files: dict[str, bytes]) -> ParsedFeed:
     """The one place that knows which parser reads which kind of feed.
 
     Every feed (import, update, re-read) is also validated here: one whose
-    spying entries list core platform apps is refused (validation.py)."""
-    from techsafe.signatures.validation import check_no_core_apps
+    spying entries list core platform apps, or that lists a bare TLD or a huge
+    shared domain such as google.com, is refused (validation.py)."""
+    from techsafe.signatures.validation import check_no_core_apps, check_no_shared_domains
 
     if kind == "echap":
         from techsafe.signatures.echap import parse_echap
@@ -81,6 +82,7 @@ def parse_files(kind: str, files: dict[str, bytes]) -> ParsedFeed:
     else:
         raise FeedError(f"unknown feed kind {kind!r}")
     check_no_core_apps(parsed.index, files)
+    check_no_shared_domains(parsed.index, files)
     return parsed
 
 

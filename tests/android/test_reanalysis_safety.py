@@ -63,12 +63,14 @@ def test_damaged_index_is_an_error_not_an_all_clear(sealed_case):
     assert (sealed_case / "findings.json").read_bytes() == before
 
 
-def test_unindexed_file_in_an_interrupted_case_is_not_used_and_said(sealed_case):
-    (sealed_case / "manifest.sha256").unlink()
-    (sealed_case / "manifest.sig").unlink()
-    (sealed_case / "artifacts/android/half-written.txt").write_text("DUMP OF SERVICE package:\n")
-    result = run("analyze", str(sealed_case), "--json")
-    assert result.exit_code == 0
+def test_unindexed_file_in_an_interrupted_case_is_not_used_and_said(techsafe_home, shared, tmp_path):
+    # A scan killed before sealing: artifacts stored and indexed, no manifest.
+    case = Case.create(tmp_path / "case")
+    dump = (shared / "captures/android/isdi/android7-full-dump.txt").read_bytes()
+    case.add_artifact("android", "dump/android7.txt", dump, command="import", meta={"format": "dumpsys"})
+    (case.root / "artifacts/android/half-written.txt").write_text("DUMP OF SERVICE package:\n")
+    result = run("analyze", str(case.root), "--json")
+    assert result.exit_code == 0, result.stderr
     gaps = json.loads(result.stdout)["not_checked"]
     assert {"area": "case", "artifact": "artifacts/android/half-written.txt",
             "reason": "artifacts/android/half-written.txt was written but never recorded (an interrupted scan?); "
@@ -111,3 +113,45 @@ def test_truncated_zip_is_refused_not_read_as_text(techsafe_home, shared, tmp_pa
 def test_empty_path_is_not_the_current_folder(techsafe_home):
     result = run("analyze", "")
     assert result.exit_code == 1 and "no such file or folder" in result.stderr
+
+
+def test_deleting_the_seal_does_not_bless_edited_evidence(sealed_case):
+    """Found by review: edit an artifact, fix its hash in artifacts.jsonl,
+    delete manifest.sha256 and manifest.sig — this laptop remembers it sealed the case."""
+    import hashlib
+
+    dump = next((sealed_case / "artifacts/android/dump").iterdir())
+    data = dump.read_bytes().replace(b"com.andrwq.recorder", b"com.harmless.thing")
+    dump.write_bytes(data)
+    index = sealed_case / "artifacts.jsonl"
+    lines = [json.loads(line) for line in index.read_text().splitlines()]
+    for entry in lines:
+        if entry["path"] == dump.relative_to(sealed_case).as_posix():
+            entry["sha256"], entry["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    index.write_text("".join(json.dumps(e) + "\n" for e in lines))
+    (sealed_case / "manifest.sha256").unlink()
+    (sealed_case / "manifest.sig").unlink()
+    for args in (("analyze", str(sealed_case)), ("case", "verify", str(sealed_case))):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert "manifest.sha256 was deleted: this laptop sealed this case at" in (result.stderr + result.stdout)
+    report = run("report", str(sealed_case), "--format", "md", "-o", "-")
+    assert report.exit_code == 1 and not (sealed_case / "manifest.sha256").exists()
+
+
+def test_a_case_holds_one_phone(sealed_case, shared):
+    """Found by review: an Android dump added to an iPhone case read as
+    'stalkerware is installed on this phone' under the iPhone's device facts."""
+    before = sorted(p.relative_to(sealed_case).as_posix() for p in sealed_case.rglob("*"))
+    result = run("analyze", str(shared / "captures/ios/isdi/ios_apps.plist"), "--case", str(sealed_case))
+    assert result.exit_code == 1
+    assert "already holds a phone's data (android); use a new case folder for each phone" in result.stderr
+    assert sorted(p.relative_to(sealed_case).as_posix() for p in sealed_case.rglob("*")) == before
+    assert run("case", "verify", str(sealed_case)).exit_code == 0  # the refusal wrote nothing into it
+
+
+def test_case_option_naming_a_file(techsafe_home, shared, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("x")
+    result = run("analyze", str(shared / "captures/android/isdi/android7-full-dump.txt"), "--case", str(target))
+    assert result.exit_code == 1 and result.stderr.strip().endswith("--case must be a folder (this is a file)")

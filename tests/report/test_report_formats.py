@@ -12,7 +12,7 @@ from techsafe.report.sign import public_key_text
 
 
 def test_json_report_carries_everything(sample_case, run_cli, sample_analysis):
-    out = sample_case.root / "r.json"
+    out = sample_case.root / "reports" / "r.json"
     result = run_cli("report", sample_case.root, "--format", "json", "-o", out)
     assert result.exit_code == 0, result.output
     r = load_json(out)
@@ -111,7 +111,9 @@ def test_no_findings_is_not_an_all_clear(tmp_path, techsafe_home, run_cli):
     from techsafe.model import Analysis, NotChecked
 
     case = Case.create(tmp_path / "c")
-    case.write_findings(Analysis((), (NotChecked("android.accessibility", "output not readable"),)))
+    case.write_findings(
+        Analysis((), (NotChecked("android.accessibility", "output not readable"),), checked=("android.device_admin",))
+    )
     r = json.loads(run_cli("report", case.root, "--format", "json", "-o", "-").output)
     assert r["summary"]["headline"] == "No problems found in the areas that were checked"
     assert r["summary"]["lines"][0].startswith("1 area could not be checked. This is not an all clear")

@@ -210,3 +210,18 @@ def test_update_refuses_a_feed_that_labels_system_apps_as_stalkerware(server: Se
     )
     feeds, _ = store.installed()
     assert [(f.info.name, f.info.sha256) for f in feeds] == [("echap", good.sha256)]  # the previous copy stays
+
+
+def test_update_with_far_fewer_apps_is_rejected(server: Server, installed_first: str, echap_dir: Path) -> None:
+    import yaml
+
+    entries = yaml.safe_load((echap_dir / "ioc.yaml").read_text("utf-8"))
+    server.serve("ioc.yaml", yaml.safe_dump(entries[:70], sort_keys=False).encode())  # above the sanity minimum
+    with pytest.raises(FeedError) as caught:
+        update_echap(server.url, cafile=server.cafile)
+    assert str(caught.value) == (
+        f"{server.url}ioc.yaml: has 70 stalkerware apps, fewer than half of the 147 installed in 'echap' "
+        "(truncated?); use --force to replace it anyway"
+    )
+    _still_installed(installed_first)
+    assert update_echap(server.url, cafile=server.cafile, force=True).info.counts["stalkerware_apps"] == 70

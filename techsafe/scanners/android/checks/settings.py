@@ -43,7 +43,7 @@ def usb_debugging(ctx: AndroidContext) -> Iterator[Finding]:
         yield Finding(
             "android.usb_debugging.enabled",
             Severity.INFO,
-            "USB debugging is on (needed for this scan); turn it off when the scan is finished.",
+            "USB debugging is on (a scan over USB needs it); turn it off once the phone has been checked.",
             "USB debugging",
             (ctx.setting_evidence(found[0], "adb_enabled"),),
         )
