@@ -31,13 +31,15 @@ def ensure_intact(case: "Case") -> tuple[NotChecked, ...]:
     had when stored. Files written but never indexed (a scan killed at that
     instant, or planted) are not read, and are said so.
     """
-    from techsafe.case import CaseError
-
+    from techsafe.case import MANIFEST, CaseError
     from techsafe.report.sign import verify_case
 
-    # "manifest": never sealed (an interrupted scan); "untrusted": sealed on
-    # another laptop. A manifest deleted from a case sealed here is tampering.
-    problems = [p.message for p in verify_case(case.root).problems if p.kind not in ("manifest", "untrusted")]
+    # Acceptable: no manifest at all (a scan interrupted before sealing) and a
+    # signature by another laptop (cases are handed over). A manifest deleted
+    # from a case sealed on this laptop is reported as tampering by verify_case.
+    unsealed = not (case.root / MANIFEST).exists()
+    problems = [p.message for p in verify_case(case.root).problems
+                if p.kind != "untrusted" and not (unsealed and p.kind == "manifest")]
     changed, unindexed = case.index_problems()
     problems += changed
     if problems:

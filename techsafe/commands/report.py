@@ -13,13 +13,25 @@ from techsafe.report.render import EXTENSIONS, FORMATS
 
 @click.command("report")
 @click.argument("case_path", metavar="CASE", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="html",
+    show_default=True,
+    help="html, md and json: the whole report. csv: the timeline only (time, event, subject, detail), no findings.",
+)
 @click.option("--redact", is_flag=True, help="Replace phone numbers, e-mails, IMEI/serial/ICCID, accounts and Wi-Fi names.")
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output file ('-' for standard output). Default: CASE/reports/."
 )
 def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None:
-    """Write the evidence report of CASE (HTML, Markdown, JSON or the timeline as CSV)."""
+    """Write the evidence report of CASE.
+
+    HTML, Markdown and JSON carry the whole report (summary, findings with
+    evidence and guides, timeline, what could not be checked). CSV is the
+    timeline only (time, event, subject, detail), without the findings.
+    """
     from techsafe.case import Case, CaseError, atomic_write
     from techsafe.report.content import ReportError, build_report
     from techsafe.report.render import render

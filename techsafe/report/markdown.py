@@ -39,10 +39,11 @@ def render_markdown(content: dict[str, Any]) -> str:
 
     add("## Findings")
     add("")
-    if not content["findings"] and summary.get("nothing_checked"):
-        add("No findings, because nothing could be checked (see \"What could not be checked\").")
-    elif not content["findings"]:
-        add("No findings in the areas that were checked.")
+    if not content["findings"]:
+        if summary.get("nothing_checked"):
+            add("No findings, because nothing could be checked (see \"What could not be checked\").")
+        else:
+            add("No findings in the areas that were checked.")
         add("")
     for f in content["findings"]:
         add(f"### {f['number']}. [{f['severity'].upper()}] {e(f['title'])}")

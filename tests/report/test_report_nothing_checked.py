@@ -32,6 +32,7 @@ def test_nothing_checked_is_never_no_problems(tmp_path, techsafe_home, run_cli):
     assert '## Summary: Nothing could be checked \u2014 see "What could not be checked"' in md
     assert "No problems" not in md and "No findings in the areas that were checked" not in md
     assert "## What was checked\n\n- Nothing could be checked.\n" in md
+    assert 'No findings, because nothing could be checked (see "What could not be checked").\n\n## Device' in md
     html = run_cli("report", case.root, "--format", "html", "-o", "-").output
     assert "Nothing could be checked \u2014 see &#34;What could not be checked&#34;" in html
     assert "No problems" not in html and "No findings in the areas that were checked" not in html

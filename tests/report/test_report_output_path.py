@@ -27,3 +27,14 @@ def test_report_under_reports_or_outside_is_allowed(sample_case, run_cli, tmp_pa
     outside = tmp_path / "copy.md"
     assert run_cli("report", sample_case.root, "--format", "md", "-o", outside).exit_code == 0
     assert outside.is_file()
+
+
+def test_csv_is_documented_as_the_timeline_only(run_cli):
+    from pathlib import Path
+
+    help_text = " ".join(run_cli("report", "--help").output.split())
+    assert "CSV is the timeline only (time, event, subject, detail), without the findings." in help_text
+    assert "csv: the timeline only (time, event, subject, detail), no findings." in help_text
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `techsafe report CASE")]
+    assert row.endswith("`csv` is the timeline only (time, event, subject, detail), without the findings |")

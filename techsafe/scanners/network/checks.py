@@ -186,11 +186,17 @@ def dns_servers(ctx) -> Iterator[Finding]:
             continue
         unexpected.setdefault(d.server, []).append(d)
     for server, seen in unexpected.items():
+        # Say where it was seen: the network's own DHCP answer, or only this laptop's settings.
+        if any(d.from_lease for d in seen):
+            where = f"The network's DHCP hands out the DNS server {server}"
+        else:
+            files = ", ".join(dict.fromkeys(d.read_from or "resolv.conf" for d in seen))
+            where = f"This laptop is set to use the DNS server {server} (from {files})"
         yield Finding(
             kind="network.dns.unexpected",
             severity=Severity.MEDIUM,
             title=(
-                f"This network hands out the DNS server {server}, which is neither the router nor a well-known "
+                f"{where}, which is neither the router nor a well-known "
                 "public resolver: whoever runs it can see and redirect the websites devices visit."
             ),
             subject=server,

@@ -44,6 +44,23 @@ class DnsServer:
     server: str
     artifact: str
     origin: str  # "resolv.conf" or "DHCP lease (dhclient)" ...
+    read_from: str = ""  # the laptop file it came from, e.g. /etc/resolv.conf
+
+    @property
+    def from_lease(self) -> bool:
+        return self.origin.startswith("DHCP lease")
+
+
+# Where acquire.py reads the laptop's DNS settings from (artifact name -> laptop file).
+_RESOLV_FILES = {"dns/resolv.conf": "/etc/resolv.conf", "dns/resolved-uplink.conf": "/run/systemd/resolve/resolv.conf"}
+
+
+def _read_from(rec) -> str:
+    rel = rec.path[len(PREFIX):] if rec.path.startswith(PREFIX) else rec.path
+    if rel in _RESOLV_FILES:
+        return _RESOLV_FILES[rel]
+    command = str(rec.command or "")
+    return command[len("read "):] if command.startswith("read /") else rel.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -263,10 +280,10 @@ def _dns_servers(case: "Case", lan: dict) -> list[DnsServer]:
             if lease is not None and (newest is None or when >= newest[0]):
                 newest = (when, rec.path, fmt, lease.dns)
         else:
-            out += [DnsServer(server, rec.path, "resolv.conf") for server in parse.resolv_conf_servers(raw)]
+            out += [DnsServer(server, rec.path, "resolv.conf", _read_from(rec)) for server in parse.resolv_conf_servers(raw)]
     if newest is not None:
         _when, path, fmt, servers = newest
-        out += [DnsServer(server, path, f"DHCP lease ({fmt})") for server in servers]
+        out += [DnsServer(server, path, f"DHCP lease ({fmt})", path) for server in servers]
     return out
 
 
