@@ -226,6 +226,8 @@ def build_inventory(case: "Case") -> Inventory | None:
         steps = _json(case, rec)
         skipped = steps.get("skipped") if isinstance(steps, dict) else None
         for step in skipped if isinstance(skipped, list) else ():
+            if not igd_seen and str(step).startswith("upnp-port-mappings"):
+                continue  # the router check already says no UPnP gateway answered: say it once
             gaps.append(NotChecked("network.scan", f"skipped: {str(step)[:200]}", rec.path))
 
     dns = _dns_servers(case, lan)
