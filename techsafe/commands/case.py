@@ -53,7 +53,8 @@ def verify(case_path: Path, public_keys: tuple[str, ...]) -> None:
 @click.option("--encrypt-to", "recipients", multiple=True, metavar="AGE_RECIPIENT", help="age or ssh public key (repeatable).")
 @click.option("--passphrase", is_flag=True, help="Encrypt with a passphrase (asked twice, never shown).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Archive to write (default: CASE.tar.gz.age next to CASE).")
-def export(case_path: Path, recipients: tuple[str, ...], passphrase: bool, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace the archive if it already exists.")
+def export(case_path: Path, recipients: tuple[str, ...], passphrase: bool, output: Path | None, force: bool) -> None:
     """Write CASE as one age-encrypted archive (readable with the `age` tool)."""
     from techsafe.case import Case, CaseError
     from techsafe.report.export import ExportError, export_case, parse_recipients
@@ -65,12 +66,15 @@ def export(case_path: Path, recipients: tuple[str, ...], passphrase: bool, outpu
         targets = parse_recipients(recipients) if recipients else None
     except (CaseError, ExportError) as exc:
         raise click.ClickException(str(exc)) from None
+    target = output or c.root.parent / f"{c.root.name}.tar.gz.age"
+    if (target.exists() or target.is_symlink()) and not force:
+        # An earlier export may be the copy already handed over: never replace it silently.
+        raise click.ClickException(f"{target}: already exists; use --force to replace it, or -o another file")
     secret = None
     if passphrase:
         secret = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
         if len(secret) < 8:
             raise click.ClickException("passphrase too short (use at least 8 characters, ideally a few words)")
-    target = output or c.root.parent / f"{c.root.name}.tar.gz.age"
     try:
         export_case(c, target, recipients=targets, passphrase=secret)
     except ExportError as exc:

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 # Exit statuses a script can rely on.
 EXIT_OK = 0
-EXIT_ERROR = 1  # bad input, tool problem
-EXIT_NO_DEVICE = 2  # nothing to scan, or a choice is needed
+EXIT_ERROR = 1  # bad input (incl. a case that holds nothing for this command), tool problem
+EXIT_NO_DEVICE = 2  # nothing to scan (no phone, no Bluetooth adapter), or a choice is needed
 EXIT_INCOMPLETE = 3  # scan ran but not everything could be collected
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 

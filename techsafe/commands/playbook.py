@@ -32,6 +32,7 @@ def playbook(kind: str | None, fmt: str, list_all: bool) -> None:
         if not kind:
             return
     known = known_kinds()
+    kind = resolve_kind(kind, known)
     if kind not in known:
         raise click.ClickException(unknown_kind_message(kind, known))
     try:
@@ -58,9 +59,31 @@ def known_kinds() -> set[str]:
     return registered_kinds() | set(available_ids())
 
 
+MAX_SHOWN = 60  # characters of an unknown kind echoed back in a message
+MAX_KIND = 200  # longer than any real kind: not looked up, only cut and refused
+
+
+def resolve_kind(kind: str, known: set[str]) -> str:
+    """The known kind KIND names, compared case-insensitively (Android.App.Stalkerware works)."""
+    kind = kind.strip()
+    if kind in known:
+        return kind
+    by_lower = {k.lower(): k for k in known}
+    return by_lower.get(kind.lower(), kind)
+
+
+def shown(kind: str) -> str:
+    """KIND as it may be echoed: at most MAX_SHOWN characters."""
+    return kind if len(kind) <= MAX_SHOWN else kind[:MAX_SHOWN] + f"… ({len(kind)} characters)"
+
+
 def close_matches(kind: str, known: set[str], n: int = 5) -> list[str]:
     """Kinds ending in `.kind` first (stalkerware -> android.app.stalkerware), then difflib's."""
     import difflib
+
+    if len(kind) > MAX_KIND:
+        return []
+    kind = kind.lower()
 
     ordered = sorted(known)
     suffix = [k for k in ordered if kind and k.endswith("." + kind)]
@@ -71,4 +94,4 @@ def close_matches(kind: str, known: set[str], n: int = 5) -> list[str]:
 def unknown_kind_message(kind: str, known: set[str]) -> str:
     matches = close_matches(kind, known)
     hint = f"did you mean {', '.join(matches)}?" if matches else "see `techsafe playbook --list`."
-    return f"no guide for {kind!r}: not a known finding kind; {hint}"
+    return f"no guide for {shown(kind)!r}: not a known finding kind; {hint}"

@@ -32,7 +32,8 @@ class PhoneChoice:
 @click.option("--device", "device", is_flag=False, flag_value="auto", default=None, metavar="[android:SERIAL|ios:UDID]",
               help="Scan a connected phone; with several attached, name one.")
 @click.option("--trackers", is_flag=True, help="Sweep for Bluetooth trackers nearby.")
-@click.option("--duration", default=60.0, show_default=True, help="Seconds of the tracker sweep.")
+@click.option("--duration", default=60.0, show_default=True, type=click.FloatRange(1, 3600),
+              help="Seconds of the tracker sweep (1 to 3600).")
 @click.option("--place", default=None, help="A label for where this tracker sweep happens (e.g. 'clinic').")
 @click.option("--network", is_flag=True, help="Look at this laptop's local network (cameras, doorbells, router).")
 @click.option("--iface", default=None, help="Network interface for --network (default: the one with the default route).")

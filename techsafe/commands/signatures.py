@@ -64,17 +64,22 @@ def status_cmd() -> None:
     from techsafe.signatures import load_indicators
     from techsafe.signatures.indicators import _feed_time
 
+    from rich import box
+
     ind = load_indicators()
     console = Console()
-    table = Table(title="Indicator feeds")
-    for column in ("Feed", "Kind", "Version", "Entries", "SHA-256", "Imported", "Age (days)"):
-        table.add_column(column, justify="right" if column in ("Entries", "Age (days)") else "left")
+    # Fits 80 columns: only the feed name may wrap (folded, never cut to "techsafe…");
+    # every other cell is short and kept whole.
+    table = Table(title="Indicator feeds", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("Feed", overflow="fold", min_width=8)
+    for column in ("Kind", "Version", "Entries", "SHA-256", "Imported", "Days old"):
+        table.add_column(column, justify="right" if column in ("Entries", "Days old") else "left", no_wrap=True)
     now = dt.datetime.now(dt.timezone.utc)
     for info in ind.feeds:
         when = _feed_time(info)
         age = str(max(0, (now - when).days)) if when and info.kind != "catalogue" else "-"
         imported = info.imported_at[:10] if info.imported_at else ("built in" if info.kind == "catalogue" else "-")
-        table.add_row(info.name, info.kind, _short_version(info), str(info.entries), info.sha256[:12], imported, age)
+        table.add_row(info.name, info.kind, _short_version(info), str(info.entries), info.sha256[:8], imported, age)
     console.print(table)
     ok, message = ind.stalkerware_feed_status()
     console.print(("[green]" if ok else "[bold yellow]Warning: ") + message, highlight=False)

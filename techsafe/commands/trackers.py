@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from techsafe.commands.common import EXIT_INCOMPLETE, EXIT_NO_DEVICE, console, fail, new_case
+from techsafe.commands.common import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_NO_DEVICE, console, fail, new_case
 
 
 @click.group("trackers")
@@ -84,7 +84,8 @@ def history_cmd(case_dir: Path) -> None:
     sweeps, gaps, verdicts, devices = _family_rows(case)
     out = console()
     if not sweeps:
-        fail(f"{case_dir}: no tracker sweeps or Bluetooth captures in this case", EXIT_NO_DEVICE)
+        # Bad input (this case holds nothing to show), not "nothing to scan": EXIT_ERROR.
+        fail(f"{case_dir}: no tracker sweeps or Bluetooth captures in this case", EXIT_ERROR)
     st = Table(title="Sweeps")
     st.add_column("#")
     st.add_column("started (UTC)")

@@ -26,6 +26,11 @@ def parse_recipients(texts: Sequence[str]) -> list:
     out = []
     for text in texts:
         text = text.strip()
+        # A secret key pasted by mistake: refuse without ever echoing any of it.
+        if text.upper().startswith("AGE-SECRET-KEY-"):
+            raise ExportError("--encrypt-to: that is a secret key; give the public key (age1...)")
+        if "PRIVATE KEY" in text.upper():
+            raise ExportError("--encrypt-to: that is a private ssh key; give the public key (ssh-ed25519 ... or ssh-rsa ...)")
         try:
             if text.startswith("age1"):
                 out.append(pyrage.x25519.Recipient.from_str(text))

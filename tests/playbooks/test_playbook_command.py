@@ -67,3 +67,20 @@ def test_registered_kind_without_a_file_falls_back_to_its_family_and_says_so(run
     family = run("android.app", "--format", "md")
     assert family.exit_code == 0 and family.stderr == ""
     assert result.stdout == family.stdout
+
+
+def test_a_very_long_unknown_kind_is_not_echoed_in_full(run):
+    kind = "x" * 5000
+    result = run(kind)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"Error: no guide for '{'x' * 60}\u2026 (5000 characters)': not a known finding kind; "
+        "see `techsafe playbook --list`.\n"
+    )
+
+
+@pytest.mark.parametrize("kind", ["Android.App.Stalkerware", "ANDROID.APP.STALKERWARE", " android.app.stalkerware "])
+def test_kind_lookup_is_case_insensitive(run, kind):
+    result = run(kind, "--format", "md")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# Stalkerware is installed on this phone\n")

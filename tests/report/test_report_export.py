@@ -116,3 +116,36 @@ def test_export_needs_exactly_one_way_to_encrypt(sample_case, run_cli):
     assert result.exit_code == 2 and "choose exactly one of --encrypt-to" in result.output
     bad = run_cli("case", "export", sample_case.root, "--encrypt-to", "age1notakey")
     assert bad.exit_code == 1 and "not an age (age1...) or ssh public key" in bad.output
+
+
+def test_secret_key_is_refused_and_never_echoed(sample_case, tmp_path, run_cli):
+    identity = tmp_path / "key.txt"
+    subprocess.run([_age() + "-keygen", "-o", str(identity)], check=True, capture_output=True)
+    secret = next(line for line in identity.read_text().splitlines() if line.startswith("AGE-SECRET-KEY-1"))
+    result = run_cli("case", "export", sample_case.root, "--encrypt-to", secret, "-o", tmp_path / "x.age")
+    assert result.exit_code == 1
+    assert result.output == "Error: --encrypt-to: that is a secret key; give the public key (age1...)\n"
+    assert secret[len("AGE-SECRET-KEY-1"):][:6] not in result.output
+    assert not (tmp_path / "x.age").exists()
+
+
+def test_re_export_does_not_overwrite_without_force(sample_case, tmp_path, run_cli):
+    archive = tmp_path / "handover.age"
+    args = ("case", "export", sample_case.root, "--passphrase", "-o", archive)
+    assert run_cli(*args, input="longpassword\nlongpassword\n").exit_code == 0
+    first = archive.read_bytes()
+    again = run_cli(*args, input="longpassword\nlongpassword\n")
+    assert again.exit_code == 1
+    assert again.output == f"Error: {archive}: already exists; use --force to replace it, or -o another file\n"
+    assert archive.read_bytes() == first
+    forced = run_cli(*args, "--force", input="longpassword\nlongpassword\n")
+    assert forced.exit_code == 0, forced.output
+    assert archive.read_bytes() != first
+
+
+def test_default_archive_name_is_not_overwritten_either(sample_case, run_cli):
+    default = sample_case.root.parent / f"{sample_case.root.name}.tar.gz.age"
+    default.write_bytes(b"the copy handed to the police")
+    result = run_cli("case", "export", sample_case.root, "--passphrase", input="longpassword\nlongpassword\n")
+    assert result.exit_code == 1 and "already exists; use --force" in result.output
+    assert default.read_bytes() == b"the copy handed to the police"

@@ -101,3 +101,23 @@ def test_history_command_shows_what_keeps_coming_back(tmp_path, techsafe_home):
     assert len(rows) == 1 and "critical" in rows[0] and rows[0].count("●") == 3
     assert "home, clinic, shelter" in rows[0]
     assert "Other Bluetooth devices (not trackers): 1 Apple device." in out.output
+
+
+def test_history_of_a_case_without_sweeps_is_exit_1(tmp_path, techsafe_home):
+    from techsafe.case import Case
+    from techsafe.cli import cli
+
+    case = Case.create(tmp_path / "no-sweeps")
+    out = CliRunner().invoke(cli, ["trackers", "history", str(case.root)])
+    assert out.exit_code == 1  # EXIT_ERROR: bad input; 2 (EXIT_NO_DEVICE) means nothing to scan
+    assert out.output == f"techsafe: {case.root}: no tracker sweeps or Bluetooth captures in this case\n"
+
+
+def test_sweep_duration_is_a_sensible_range(tmp_path, techsafe_home):
+    from techsafe.cli import cli
+
+    for bad in ("0", "0.5", "3601", "-5"):
+        out = CliRunner().invoke(cli, ["trackers", "sweep", "--duration", bad, "--case", str(tmp_path / "c")])
+        assert out.exit_code == 2, (bad, out.output)
+        assert "is not in the range 1<=x<=3600" in out.output
+        assert not (tmp_path / "c").exists()

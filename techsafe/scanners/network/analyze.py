@@ -45,7 +45,11 @@ def analyze(case: "Case", indicators: Any) -> Analysis:
     elif "inventory" in ctx.__dict__:
         gaps.append(NotChecked("network.router.manual", MANUAL_FORWARDS))
     gap_areas = {g.area for g in ctx.gaps}
+    device: tuple[tuple[str, str], ...] = ()
+    if "inventory" in ctx.__dict__:  # a LAN scan is in the case: say how many devices answered it
+        device = (("network.devices_answered", str(len(ctx.inventory.hosts))),)
     return Analysis(
+        device=device,
         findings=sort_findings(findings),
         not_checked=tuple(gaps) + tuple(ctx.gaps),
         timeline=tuple(sorted(timeline, key=lambda t: (t.time, t.subject))),
