@@ -12,6 +12,7 @@ an unbounded allocation.
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 
 MAX_NAME_JUMPS = 32
 MAX_RECORDS = 64
@@ -75,26 +76,31 @@ def dns_names(msg: bytes) -> tuple[bool, list[str], list[str], list[bytes]]:
             return is_response, questions, names, addrs
         questions.append(name)
         pos += 4
-    for _ in range(min(an, MAX_RECORDS)):
-        name, pos = _dns_name(msg, pos)
-        if name is None or pos + 10 > len(msg):
-            break
-        rtype = (msg[pos] << 8) | msg[pos + 1]
-        rdlen = (msg[pos + 8] << 8) | msg[pos + 9]
-        rdata = pos + 10
-        pos = rdata + rdlen
-        if pos > len(msg):
-            break
+    for name, rtype, start, end in dns_records(msg, pos, min(an, MAX_RECORDS)):
         names.append(name)
-        if rtype == 1 and rdlen == 4:
-            addrs.append(msg[rdata:pos])
-        elif rtype == 28 and rdlen == 16:
-            addrs.append(msg[rdata:pos])
+        if (rtype == 1 and end - start == 4) or (rtype == 28 and end - start == 16):
+            addrs.append(msg[start:end])
         elif rtype == 5:  # CNAME: the target may be the indicator
-            target, _ = _dns_name(msg, rdata)
+            target, _ = _dns_name(msg, start)
             if target:
                 names.append(target)
     return is_response, questions, names, addrs
+
+
+def dns_records(msg: bytes, pos: int, count: int) -> Iterator[tuple[str, int, int, int]]:
+    """Up to `count` resource records from `pos`: (owner name, type, rdata start,
+    rdata end). Stops at the first record that does not fit the message."""
+    for _ in range(count):
+        name, pos = _dns_name(msg, pos)
+        if name is None or pos + 10 > len(msg):
+            return
+        rtype = (msg[pos] << 8) | msg[pos + 1]
+        rdlen = (msg[pos + 8] << 8) | msg[pos + 9]
+        start = pos + 10
+        pos = start + rdlen
+        if pos > len(msg):
+            return
+        yield name, rtype, start, pos
 
 
 # ---- TLS ClientHello ------------------------------------------------------

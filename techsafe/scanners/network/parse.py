@@ -15,7 +15,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from techsafe.scanners.network.decoders import _dns_name
+from techsafe.scanners.network.decoders import _dns_name, dns_records
 
 MAX_XML = 256 * 1024
 
@@ -44,17 +44,9 @@ def mdns_records(msg: bytes) -> list[MdnsRecord]:
             return []
         pos += 4
     out: list[MdnsRecord] = []
-    for _ in range(min(sum(counts[1:]), 256)):
-        name, pos = _dns_name(msg, pos)
-        if name is None or pos + 10 > len(msg):
-            break
-        rtype = (msg[pos] << 8) | msg[pos + 1]
-        rdlen = (msg[pos + 8] << 8) | msg[pos + 9]
-        start = pos + 10
-        pos = start + rdlen
-        if pos > len(msg):
-            break
-        rdata = msg[start:pos]
+    for name, rtype, start, end in dns_records(msg, pos, min(sum(counts[1:]), 256)):
+        rdata = msg[start:end]
+        rdlen = end - start
         if rtype == 12:  # PTR: keep the instance name as the device spells it
             target, _ = _dns_name(msg, start, lower=False)
             if target:
@@ -222,6 +214,12 @@ def soap_port_mapping(raw: bytes) -> PortMapping | str | None:
             return (elem.text or "").strip()[:16] or "fault"
         if tag.startswith("New"):
             values[tag] = (elem.text or "").strip()[:256]
+    return _port_mapping(values, "NewPortMappingDescription", "NewLeaseDuration")
+
+
+def _port_mapping(values: dict[str, str], description_key: str, lease_key: str) -> PortMapping | None:
+    """One mapping from its New* arguments; IGDv1 and the IGDv2 listing name
+    the description and lease differently. None when a required one is missing."""
     try:
         return PortMapping(
             remote_host=values.get("NewRemoteHost", ""),
@@ -230,8 +228,8 @@ def soap_port_mapping(raw: bytes) -> PortMapping | str | None:
             internal_port=int(values["NewInternalPort"]),
             internal_client=values["NewInternalClient"],
             enabled=values.get("NewEnabled", "1") in ("1", "true"),
-            description=values.get("NewPortMappingDescription", ""),
-            lease_s=int(values.get("NewLeaseDuration", "0") or 0),
+            description=values.get(description_key, ""),
+            lease_s=int(values.get(lease_key, "0") or 0),
         )
     except (KeyError, ValueError):
         return None
@@ -271,21 +269,10 @@ def soap_port_listing(raw: bytes) -> list[PortMapping] | str | None:
         if _local(entry.tag) != "PortMappingEntry":
             continue
         values = {_local(c.tag): (c.text or "").strip()[:256] for c in entry}
-        try:
-            out.append(
-                PortMapping(
-                    remote_host=values.get("NewRemoteHost", ""),
-                    external_port=int(values["NewExternalPort"]),
-                    protocol=values.get("NewProtocol", "").upper()[:8],
-                    internal_port=int(values["NewInternalPort"]),
-                    internal_client=values["NewInternalClient"],
-                    enabled=values.get("NewEnabled", "1") in ("1", "true"),
-                    description=values.get("NewDescription", ""),
-                    lease_s=int(values.get("NewLeaseTime", "0") or 0),
-                )
-            )
-        except (KeyError, ValueError):
+        mapping = _port_mapping(values, "NewDescription", "NewLeaseTime")
+        if mapping is None:
             return None  # a half-read list would hide mappings: say it could not be read
+        out.append(mapping)
         if len(out) >= MAX_LISTED:
             break
     return out
