@@ -23,7 +23,6 @@ peak RSS. Needs the `yara` program (apt-get install yara).
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import random
 import resource

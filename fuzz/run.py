@@ -2,6 +2,7 @@
 
     python fuzz/run.py --minutes 10 --parser ios          # a family: split over its targets
     python fuzz/run.py --minutes 2 --parser network.mdns  # one target
+    python fuzz/run.py --minutes 10 --parser network.ssdp,network.upnp_xml  # a group
     python fuzz/run.py --list
 
 Engine: atheris (coverage-guided libFuzzer) when installed (`pip install
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import subprocess
@@ -34,11 +34,15 @@ from reliability_targets import FAMILIES, all_targets  # noqa: E402
 RESULTS = HERE / "results"
 
 
-def pick(parser: str):
+def pick(parsers: str):
+    """Targets named by a comma-separated list of families and target names."""
     targets = all_targets()
-    chosen = [t for t in targets if t.family == parser or t.name == parser]
-    if not chosen:
-        raise SystemExit(f"fuzz: unknown parser {parser!r}; families: {', '.join(FAMILIES)} or a target from --list")
+    chosen = []
+    for parser in parsers.split(","):
+        found = [t for t in targets if t.family == parser or t.name == parser]
+        if not found:
+            raise SystemExit(f"fuzz: unknown parser {parser!r}; families: {', '.join(FAMILIES)} or a target from --list")
+        chosen += [t for t in found if t not in chosen]
     return chosen
 
 
@@ -123,7 +127,7 @@ def run_random(target, seconds: int, out: Path, seed: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float, default=1.0, help="total time for the family or target")
-    ap.add_argument("--parser", default="", help=f"a family ({', '.join(FAMILIES)}) or a target name")
+    ap.add_argument("--parser", default="", help=f"families ({', '.join(FAMILIES)}) or target names, comma-separated")
     ap.add_argument("--engine", choices=("auto", "atheris", "random"), default="auto")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--list", action="store_true")

@@ -254,6 +254,9 @@ class Case:
         )
         # The index line is written only once the bytes are safely on disk.
         _append_line(self.root / "artifacts.jsonl", record.to_json())
+        from techsafe import ledger
+
+        ledger.record_arrival(str(self.info.get("case_id", "")), sha256)
         return record
 
     def artifacts(self, source: str | None = None) -> list[ArtifactRecord]:
@@ -324,13 +327,15 @@ class Case:
 
     def archive_previous_results(self) -> str | None:
         """Before a re-analysis overwrites them, move findings.json and reports/
-        to history/<time>/ so earlier results stay part of the record."""
+        to history/<time>/ so earlier results stay part of the record, with a
+        copy of case.json (which feeds produced them)."""
         old = [p for p in (self.root / "findings.json", self.root / "reports") if p.exists()]
         if not old:
             return None
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         dest = self.root / "history" / stamp
         private_dirs(dest)
+        atomic_write(dest / "case.json", (self.root / "case.json").read_bytes())
         for p in old:
             os.replace(p, dest / p.name)
         _fsync_dir(self.root)

@@ -6,8 +6,10 @@
 A check reads a platform context (lazy parsed facts) and yields Findings. If
 the facts it needs are missing or unparseable the context raises Unavailable
 and the runner records a visible NotChecked for the check's area instead of
-silence. A check that crashes on hostile input is reported the same way: one
-bad section never loses the rest of the scan.
+silence. A check that raises Unavailable after yielding keeps those findings (made
+from what could be read) and its area is still listed as not checked. A check
+that crashes on hostile input is reported as not checked too: one bad
+section never loses the rest of the scan.
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ class Unavailable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.artifact = artifact
+
+
+class NotApplicable(Exception):
+    """Raised by a check whose subject is absent from this input (e.g. no app
+    files were copied): its area is neither "checked" (nothing was read, so it
+    must not count towards "something could be checked") nor listed again
+    as not checked. Only for areas whose gap another area already reports."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +95,14 @@ def run_checks(platform: str, ctx: Any) -> tuple[list[Finding], list[NotChecked]
     gaps: dict[tuple[str, str], NotChecked] = {}
     checked: dict[str, None] = {}
     for c in load(platform):
+        produced: list[Finding] = []
         try:
-            produced = list(c.func(ctx))
+            for f in c.func(ctx):
+                produced.append(f)
         except Unavailable as exc:
+            # Findings made from what was read before the gap stand; the area is not checked.
             gaps.setdefault((c.area, exc.reason), NotChecked(c.area, exc.reason, exc.artifact))
+        except NotApplicable:
             continue
         except Exception as exc:  # hostile input must not end the scan
             gaps.setdefault(
@@ -97,7 +110,8 @@ def run_checks(platform: str, ctx: Any) -> tuple[list[Finding], list[NotChecked]
                 NotChecked(c.area, f"check {c.name} failed on this input ({type(exc).__name__})"),
             )
             continue
-        checked.setdefault(c.area, None)
+        else:
+            checked.setdefault(c.area, None)
         for f in produced:
             if f.kind not in c.kinds:
                 raise AssertionError(f"check {c.name} emitted unregistered kind {f.kind}")

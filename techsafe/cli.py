@@ -46,6 +46,24 @@ class LazyGroup(click.Group):
             raise
         return getattr(mod, attr)
 
+    def invoke(self, ctx: click.Context):
+        """Every command's one-line error in one form, `techsafe: MESSAGE` on
+        stderr (commands.common.fail), instead of click's `Error: MESSAGE` for
+        the click.ClickException a command raises. Usage errors (a wrong
+        option or argument) keep click's usage line and hint."""
+        try:
+            return super().invoke(ctx)
+        except click.UsageError:
+            raise
+        except click.ClickException as exc:
+            from techsafe.commands.common import fail
+
+            fail(exc.format_message(), exc.exit_code)
+        except KeyboardInterrupt:  # commands that keep data say what they kept; this is the plain fallback
+            from techsafe.commands.common import EXIT_INTERRUPTED, fail
+
+            fail("stopped (Ctrl-C)", EXIT_INTERRUPTED)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, SUBCOMMANDS[n][2]) for n in self.list_commands(ctx) if n in SUBCOMMANDS]
         if rows:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator
 
 from techsafe import pipeline
 from techsafe.model import Analysis, NotChecked
@@ -59,17 +60,36 @@ def analyze_and_seal(case: "Case", indicators: "IndicatorSet", extra_gaps: tuple
     import time
 
     t0 = time.monotonic()
-    analysis = pipeline.analyze_case(case, indicators)
+    analysis = pipeline.analyze_case(case, indicators)  # reads only: a Ctrl-C up to here changes nothing
     if extra_gaps:
         analysis = pipeline.merge([analysis, Analysis((), extra_gaps)])
-    previous = case.archive_previous_results()
-    if previous:
-        case.log("reanalyze.archived", to=previous)
-    case.update_info(signature_sources=[f.to_json() for f in indicators.feeds])
-    case.write_findings(analysis)
-    case.log("analyze", findings=len(analysis.findings), not_checked=len(analysis.not_checked), duration_s=round(time.monotonic() - t0, 3))
-    seal(case)
+    with _finish_before_ctrl_c():  # from the first write to the seal: a case half re-written would not match its seal
+        previous = case.archive_previous_results()
+        if previous:
+            case.log("reanalyze.archived", to=previous)
+        case.update_info(signature_sources=[f.to_json() for f in indicators.feeds])
+        case.write_findings(analysis)
+        case.log("analyze", findings=len(analysis.findings), not_checked=len(analysis.not_checked),
+                 duration_s=round(time.monotonic() - t0, 3))
+        seal(case)
     return analysis
+
+
+@contextmanager
+def _finish_before_ctrl_c() -> Iterator[None]:
+    """Ignore Ctrl-C (SIGINT) while the block runs (milliseconds): once it is
+    done the case is complete and sealed, so there is nothing left to stop."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def seal(case: "Case") -> None:

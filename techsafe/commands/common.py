@@ -35,6 +35,17 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     sys.exit(code)
 
 
+def interrupted(message: str, *, case: "Case | None" = None, event: str = "") -> NoReturn:
+    """Ctrl-C: one plain line on stderr, exit 130; `event` goes to the case
+    log first (e.g. "scan.interrupted") when a case is given."""
+    if case is not None and event:
+        try:
+            case.log(event)
+        except OSError:
+            pass  # the message matters more than the log line
+    fail(message, EXIT_INTERRUPTED)
+
+
 def new_case(case_dir: Path | None, prefix: str = "case") -> "Case":
     from techsafe.case import Case, CaseError
 

@@ -37,7 +37,8 @@ def demo(platform: str, case_dir: Path | None, as_json: bool, pull_apks: str = "
         with SimulatedIPhone(folder) as phone:
             step = lambda case: ios_step(case, phone.udid, trust_timeout=30, usbmux_address=phone.usbmux_address,  # noqa: E731
                                          backup=backup)
-            run_steps([step], case_dir, as_json=as_json, case_prefix="demo", banner=banner)
+            run_steps([step], case_dir, as_json=as_json, case_prefix="demo", banner=banner,
+                      simulated=True)
         return
     from techsafe.commands.scan import android_step, run_steps, wait_for_android
     from techsafe.simulate.harness import SimulatedPhone
@@ -53,4 +54,5 @@ def demo(platform: str, case_dir: Path | None, as_json: bool, pull_apks: str = "
         client = adb_client(phone.adb_port, start=False)
         wait_for_android(client, phone.serial, 30)
         step = lambda case: android_step(case, client, phone.serial, pull_apks=pull_apks)  # noqa: E731
-        run_steps([step], case_dir, as_json=as_json, case_prefix="demo", banner=banner)
+        run_steps([step], case_dir, as_json=as_json, case_prefix="demo", banner=banner,
+                      simulated=True)

@@ -25,7 +25,11 @@ from techsafe.report.render import EXTENSIONS, FORMATS
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output file ('-' for standard output). Default: CASE/reports/."
 )
-def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+@click.option("--public-key", "public_keys", multiple=True, metavar="KEY",
+              help="Trust a case signed on another laptop by this key (ed25519:..., printed in its report).")
+def report(case_path: Path, fmt: str, redact: bool, output: Path | None, force: bool = False,
+           public_keys: tuple[str, ...] = ()) -> None:
     """Write the evidence report of CASE.
 
     HTML, Markdown and JSON carry the whole report (summary, findings with
@@ -43,6 +47,8 @@ def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None
         raise click.ClickException(str(exc)) from None
     if output is not None and str(output) != "-":
         _refuse_evidence_path(case.root, output)  # before anything is read, locked or written
+        if output.exists() and not force:
+            raise click.ClickException(f"{output}: already exists; choose another -o file, or add --force to replace it")
 
     try:
         lock = case.acquire_lock()  # held until this command ends: no other command changes the case meanwhile
@@ -51,13 +57,20 @@ def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None
     click.get_current_context().call_on_close(lambda: os.close(lock))
     # Verify before anything is written: re-sealing must never bless a case
     # that was changed after it was sealed.
-    check = verify_case(case.root)
-    if not check.sealed:
-        integrity = {"status": "not sealed yet", "problems": []}
-    elif check.ok:
-        integrity = {"status": f"passed ({check.files_checked} files match the signed manifest)", "problems": []}
+    check = verify_case(case.root, public_keys)
+    problems = [p.message for p in check.problems]
+    if check.ok:
+        integrity = {"status": f"passed ({check.files_checked} files match the signed manifest)", "problems": [],
+                     "warning": ""}
+    elif not check.sealed:
+        # An interrupted scan is sealed by `techsafe analyze`; a case without a
+        # manifest at report time may have been edited, so it is never sealed here.
+        integrity = {"status": "not sealed", "problems": problems,
+                     "warning": "this case has no signed manifest, so nothing shows that these findings match what "
+                                f"was collected. To re-check the evidence and seal it, run: techsafe analyze {case.root}"}
     else:
-        integrity = {"status": "failed", "problems": [p.message for p in check.problems]}
+        integrity = {"status": "failed", "problems": problems,
+                     "warning": "this case failed its integrity check before this report was written."}
 
     try:
         content = build_report(case, integrity=integrity)
@@ -79,22 +92,23 @@ def report(case_path: Path, fmt: str, redact: bool, output: Path | None) -> None
         except OSError as exc:
             raise click.ClickException(f"{target}: cannot write the report ({exc.strerror})") from None
         inside = case.root.resolve() in target.resolve().parents
-        if inside and integrity["status"] != "failed":
+        if inside and check.ok:
             seal_case(case)  # the report joins the signed manifest
         click.echo(f"Report written to {target}")
-    if integrity["status"] == "failed":
-        click.echo(
-            f"Warning: {case.root} failed its integrity check ({len(check.problems)} problem(s)); "
-            "the report says so. Run `techsafe case verify` for details.",
-            err=True,
-        )
+    if not check.ok:
+        click.echo(f"Warning: {case.root}: {integrity['warning'].rstrip('.')}. The report says so; "
+                   f"`techsafe case verify {case.root}` lists every problem.", err=True)
         sys.exit(1)
 
 
 def _refuse_evidence_path(case_root: Path, output: Path) -> None:
-    """A report may go outside the case or under CASE/reports/, never over the evidence."""
+    """A report may go outside the case or under CASE/reports/, never over the
+    evidence of this case or of any other."""
     root = case_root.resolve()
     target = output.resolve()
+    other = next((p for p in target.parents if p != root and root not in p.parents and (p / "case.json").is_file()), None)
+    if other is not None:
+        raise click.ClickException(f"{output}: inside another case folder ({other}); write the report outside it")
     if target != root and root not in target.parents:
         return
     reports = root / "reports"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from techsafe.commands.common import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_NO_DEVICE, console, fail, new_case, show
+from techsafe.commands.common import EXIT_INCOMPLETE, EXIT_NO_DEVICE, console, fail, interrupted, new_case, show
 
 CONNECT_HELP = (
     "No phone found. Android: connect it with a USB data cable, unlock it, and turn on USB debugging "
@@ -87,7 +87,8 @@ def _refuse_second_phone(case_dir: Path | None, platform: str) -> None:
         fail(str(exc), EXIT_NO_DEVICE)
 
 
-def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str = "case", banner: str | None = None) -> None:
+def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str = "case", banner: str | None = None,
+              simulated: bool = False) -> None:
     """Create the case, run every acquisition step into it, analyze once, show.
 
     A step returns what it could not collect; the scan still analyzes what
@@ -96,6 +97,10 @@ def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str =
     from techsafe.workflow import analyze_and_seal, feed_warning, load_indicators
 
     case = new_case(case_dir, case_prefix)
+    if simulated:
+        if case.artifacts() and case.info.get("simulated") is not True:
+            fail(f"{case.root}: holds a real scan; a practice scan goes into a new case folder")
+        case.update_info(simulated=True)  # every report of this case says it is practice, not evidence
     indicators = load_indicators()
     warnings = [w for w in (feed_warning(indicators),) if w]
     if banner and not as_json:
@@ -109,9 +114,8 @@ def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str =
                 missing += step(case)
             analysis = analyze_and_seal(case, indicators, tuple(NotChecked("scan", m) for m in missing))
     except KeyboardInterrupt:
-        case.log("scan.interrupted")
-        fail(f"stopped (Ctrl-C). Everything collected so far is kept in {case.root}; "
-             f"`techsafe analyze {case.root}` checks it and lists what is missing.", EXIT_INTERRUPTED)
+        interrupted(f"stopped (Ctrl-C). Everything collected so far is kept in {case.root}; "
+                    f"`techsafe analyze {case.root}` checks it and lists what is missing.", case=case, event="scan.interrupted")
     except OSError as exc:  # the disk filled or the case folder vanished: say so, keep what was written
         fail(
             f"could not write to the case folder {case.root}: {exc.strerror or type(exc).__name__}. Everything "

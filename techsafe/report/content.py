@@ -90,6 +90,7 @@ def build_report(
     return {
         "schema": REPORT_SCHEMA,
         "redacted": False,
+        "simulated": info.get("simulated") is True,  # made by `techsafe demo`
         # The first lines of the HTML and Markdown report: which case, when, which device.
         "header": {"case_id": case_id, "date": created["utc"], "device": describe_device(analysis.device)},
         "summary": summarize(analysis),
@@ -108,7 +109,7 @@ def build_report(
         "generated": {**_times(now), "tool": "techsafe", "tool_version": __version__},
         "signature_sources": [_source(s) for s in info.get("signature_sources") or () if isinstance(s, dict)],
         "signing": {"public_key": public_key, "fingerprint": fingerprint(public_key)},
-        "integrity": integrity or {"status": "not verified", "problems": []},
+        "integrity": integrity or {"status": "not verified", "problems": [], "warning": ""},
         "artifacts": [
             {
                 "path": r.path,

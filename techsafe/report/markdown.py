@@ -20,6 +20,11 @@ def render_markdown(content: dict[str, Any]) -> str:
     add(f"**Date:** {e(head['date'])}  ")
     add(f"**Device:** {e(head['device'])}")
     add("")
+    if content.get("simulated"):
+        add("**PRACTICE SCAN OF A SIMULATED PHONE.** Made by `techsafe demo`: nothing here is about a real phone "
+            "or a real person, and it is not evidence.")
+        add("")
+    _integrity(content, add)
     if content.get("redacted"):
         add("*Redacted copy: personal values are replaced by tokens such as [email-1].*")
         add("")
@@ -35,7 +40,6 @@ def render_markdown(content: dict[str, Any]) -> str:
     for sev, count in summary["counts"].items():
         add(f"| {sev} | {count} | {e(SEVERITY_MEANING.get(sev, ''))} |")
     add("")
-    _integrity(content, add)
 
     add("## Findings")
     add("")
@@ -121,8 +125,8 @@ def _table(add, headers: tuple[str, ...], rows: list[tuple], empty: str) -> None
 
 def _integrity(content: dict[str, Any], add) -> None:
     integ = content["integrity"]
-    if integ.get("status") == "failed":
-        add("**Warning: this case failed its integrity check before this report was written:**")
+    if integ.get("warning"):
+        add(f"**Warning: {e(integ['warning'])}**")
         add("")
         for p in integ.get("problems", ()):
             add(f"- {e(p)}")

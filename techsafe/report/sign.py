@@ -124,66 +124,40 @@ def seal_case(case: Case) -> None:
     _record_seal(case, manifest)
 
 
-# ---- the seal ledger ------------------------------------------------------------
-# A case folder alone cannot prove its manifest was never deleted and
-# re-made. This laptop remembers every case it sealed (outside the case, in
-# the user's data folder), so "the manifest is gone" is tampering, not "never
-# sealed", for any case sealed here.
-
-def _ledger() -> Path:
-    from techsafe.paths import data_dir
-
-    return data_dir() / "seals.jsonl"
-
-
-
-def _case_key(case: Case) -> str:
-    info = case.info
-    return f"{info.get('case_id', '')}|{info.get('created', '')}"
+# ---- the seal ledger (techsafe/ledger.py) ---------------------------------------
 
 
 def _record_seal(case: Case, manifest: bytes) -> None:
-    import json
-
+    from techsafe import ledger
     from techsafe.case import utc_now
 
-    line = json.dumps({"case": _case_key(case), "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
-                       "sealed_at": utc_now()}) + "\n"
-    fd = os.open(_ledger(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    ledger.record_seal(case.info, hashlib.sha256(manifest).hexdigest(), utc_now())
 
 
-def _sealed_here_root(root: Path) -> str:
+def _foreign_artifacts(root: Path) -> list[Problem]:
+    """In an unsealed case, artifacts this laptop never stored: nothing shows
+    they are what was collected (edited with their hashes in artifacts.jsonl
+    fixed, or brought from another laptop before it was sealed)."""
+    from techsafe import ledger
+    from techsafe.case import CaseError
+
     try:
-        return sealed_here(Case.open(root))
+        records = Case.open(root).artifacts()
+    except (CaseError, OSError, ValueError):
+        return []  # an unreadable index is reported by the index check
+    unknown = ledger.foreign(r.sha256 for r in records)
+    return [Problem("foreign", r.path, f"unknown origin: {r.path} was not stored by techsafe on this laptop and "
+                    "the case has no signed manifest (finish the case on the laptop that collected it)")
+            for r in records if r.sha256 in unknown]
+
+
+def _seals(root: Path) -> list[tuple[str, str]]:
+    from techsafe import ledger
+
+    try:
+        return ledger.seals_of(Case.open(root).info)
     except Exception:  # no readable case.json: nothing to look up
-        return ""
-
-
-def sealed_here(case: Case) -> str:
-    """When this laptop last sealed the case ('' if never)."""
-    import json
-
-    path = _ledger()
-    if not path.is_file():
-        return ""
-    try:
-        key = _case_key(case)
-    except (OSError, ValueError):
-        return ""
-    last = ""
-    for raw in path.read_bytes().splitlines():
-        try:
-            entry = json.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("case") == key:
-            last = str(entry.get("sealed_at", ""))
-    return last
+        return []
 
 
 # ---- verification ---------------------------------------------------------------
@@ -191,7 +165,7 @@ def sealed_here(case: Case) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # added | missing | changed | manifest | signature | untrusted
+    kind: str  # added | missing | changed | manifest | deleted | superseded | signature | untrusted
     path: str
     message: str  # one plain line, names the file
 
@@ -233,12 +207,13 @@ def verify_case(root: Path, trusted_keys: Iterable[str] = ()) -> Verification:
     root = Path(root)
     problems: list[Problem] = []
     manifest_path = root / MANIFEST
+    seals = _seals(root)
     if not manifest_path.is_file():
-        when = _sealed_here_root(root)
-        if when:
-            problems.append(Problem("deleted", MANIFEST, f"{MANIFEST} was deleted: this laptop sealed this case at {when}"))
+        if seals:
+            problems.append(Problem("deleted", MANIFEST, f"{MANIFEST} was deleted: this laptop sealed this case at {seals[-1][1]}"))
         else:
             problems.append(Problem("manifest", MANIFEST, f"{MANIFEST} is missing: the case was never sealed or it was deleted"))
+            problems += _foreign_artifacts(root)
         return Verification(tuple(problems), 0)
     if manifest_path.stat().st_size > _MAX_MANIFEST_BYTES:
         problems.append(Problem("manifest", MANIFEST, f"{MANIFEST} is too large to be a techsafe manifest"))
@@ -266,7 +241,13 @@ def verify_case(root: Path, trusted_keys: Iterable[str] = ()) -> Verification:
     for rel in sorted(present - set(listed)):
         problems.append(Problem("added", rel, f"added file: {rel} is not in the manifest"))
 
-    signer = ""
+    current = hashlib.sha256(manifest).hexdigest()
+    if seals and current != seals[-1][0] and current in {sha for sha, _ in seals[:-1]}:
+        problems.append(Problem(
+            "superseded", MANIFEST,
+            f"an older version of this case: this laptop sealed a newer one at {seals[-1][1]} "
+            "(if this folder is a copy that was analysed again, use the newer one)"))
+
     sig_problem, signer = _check_signature(root, manifest, trusted_keys)
     if sig_problem:
         problems.append(sig_problem)

@@ -36,7 +36,6 @@ def device_line(device: dict[str, str]) -> str:
 
 def render_summary(console: "Console", analysis: Analysis, case_dir: str, warnings: list[str] = ()) -> None:
     from rich.panel import Panel
-    from rich.table import Table
     from rich.markup import escape
     from rich.text import Text
 

@@ -139,6 +139,81 @@ def test_deleting_the_seal_does_not_bless_edited_evidence(sealed_case):
     assert report.exit_code == 1 and not (sealed_case / "manifest.sha256").exists()
 
 
+
+def _edit_dump_and_fix_its_hash(case) -> str:
+    import hashlib
+
+    dump = next((case / "artifacts/android/dump").iterdir())
+    data = dump.read_bytes().replace(b"com.andrwq.recorder", b"com.harmless.thing")
+    dump.write_bytes(data)
+    rel = dump.relative_to(case).as_posix()
+    index = case / "artifacts.jsonl"
+    lines = [json.loads(line) for line in index.read_text().splitlines()]
+    for entry in lines:
+        if entry["path"] == rel:
+            entry["sha256"], entry["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    index.write_text("".join(json.dumps(e) + "\n" for e in lines))
+    return rel
+
+
+def test_a_case_renamed_to_dodge_the_seal_ledger_is_still_not_blessed(sealed_case):
+    """Found by a caseworker test: also change case.json's 'created' so the
+    seal ledger does not know the case. This laptop never stored the edited
+    artifact (arrivals ledger), so the unsealed case is refused, not sealed."""
+    rel = _edit_dump_and_fix_its_hash(sealed_case)
+    info = json.loads((sealed_case / "case.json").read_text())
+    info["created"] = info["created"].replace("Z", "1Z")
+    (sealed_case / "case.json").write_text(json.dumps(info))
+    (sealed_case / "manifest.sha256").unlink()
+    (sealed_case / "manifest.sig").unlink()
+    unknown = (f"unknown origin: {rel} was not stored by techsafe on this laptop and the case has no signed "
+               "manifest (finish the case on the laptop that collected it)")
+    analyze = run("analyze", str(sealed_case))
+    assert analyze.exit_code == 1 and unknown in analyze.stderr
+    verify = run("case", "verify", str(sealed_case))
+    assert verify.exit_code == 1 and unknown in verify.stdout
+    report = run("report", str(sealed_case), "--format", "md", "-o", "-")
+    assert report.exit_code == 1 and not (sealed_case / "manifest.sha256").exists()
+    from techsafe.playbooks import md_escape
+
+    assert md_escape(f"Warning: this case has no signed manifest, so nothing shows that these findings match what was "
+                     f"collected. To re-check the evidence and seal it, run: techsafe analyze {sealed_case}") in report.stdout
+    assert f"- {md_escape(unknown)}" in report.stdout
+
+
+def test_an_unsealed_case_is_reported_as_such_and_not_sealed_by_the_report(sealed_case, tmp_path, monkeypatch):
+    """Stripping the signature must not make a case look better than a sealed
+    one, on a laptop that has never seen the case."""
+    (sealed_case / "manifest.sha256").unlink()
+    (sealed_case / "manifest.sig").unlink()
+    monkeypatch.setenv("TECHSAFE_HOME", str(tmp_path / "another-laptop"))
+    result = run("report", str(sealed_case), "--format", "md", "-o", str(sealed_case / "reports" / "r.md"))
+    assert result.exit_code == 1
+    assert "this case has no signed manifest" in (sealed_case / "reports" / "r.md").read_text()
+    assert not (sealed_case / "manifest.sha256").exists()
+
+
+def test_an_older_sealed_copy_is_told_from_the_latest(sealed_case, tmp_path):
+    """Rolling a case back to an earlier sealed state passes the manifest and
+    signature checks; this laptop remembers it sealed a newer version."""
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(sealed_case, snapshot)
+    assert run("analyze", str(sealed_case)).exit_code == 0
+    shutil.rmtree(sealed_case)
+    shutil.copytree(snapshot, sealed_case)
+    verify = run("case", "verify", str(sealed_case))
+    assert verify.exit_code == 1
+    assert "an older version of this case: this laptop sealed a newer one at" in verify.stdout
+    assert run("analyze", str(sealed_case)).exit_code == 1
+
+
+def test_reanalysis_keeps_which_feeds_made_the_earlier_findings(sealed_case):
+    before = (sealed_case / "case.json").read_bytes()
+    assert run("analyze", str(sealed_case)).exit_code == 0
+    (archived,) = (sealed_case / "history").iterdir()
+    assert (archived / "case.json").read_bytes() == before
+
+
 def test_a_case_holds_one_phone(sealed_case, shared):
     """Found by review: an Android dump added to an iPhone case read as
     'stalkerware is installed on this phone' under the iPhone's device facts."""

@@ -160,6 +160,53 @@ def test_analyze_case_findings_and_timeline(tmp_path, echap):
     ]
 
 
+def _dns_over_tcp(t, dev, name, qid, answer=None):
+    """A DNS query (or, with `answer`, its reply) over TCP port 53, length-prefixed (RFC 1035 4.2.2)."""
+    from scapy.layers.dns import DNS, DNSQR, DNSRR
+
+    if answer is None:
+        msg = bytes(DNS(id=qid, rd=1, qd=DNSQR(qname=name)))
+    else:
+        msg = bytes(DNS(id=qid, qr=1, ra=1, qd=DNSQR(qname=name), an=[DNSRR(rrname=name, type="A", rdata=answer, ttl=60)]))
+    return tcp(t, dev, "192.0.2.1", len(msg).to_bytes(2, "big") + msg, sport=41000 + qid, dport=53, seq=1,
+               reply=answer is not None)
+
+
+def test_a_dns_answer_is_not_a_second_contact(tmp_path, echap):
+    """A query and its answer are one lookup; an answer seen without its query still counts once."""
+    from captures import dns_answer
+
+    from techsafe.scanners.network.analyze import analyze
+
+    a_rec = [("apollospy.com", "A", "198.51.100.7")]
+    pkts = [
+        dns_query(T0, PHONE_A, "apollospy.com", qid=1),  # lookup 1
+        dns_answer(T0 + 0.05, PHONE_A, "apollospy.com", a_rec, qid=1),  # its answer
+        dns_answer(T0 + 0.06, PHONE_A, "apollospy.com", a_rec, qid=1),  # the same answer again
+        dns_answer(T0 + 5, PHONE_A, "apollospy.com", a_rec, qid=9),  # lookup 2: an answer whose query was not captured
+        dns_query(T0 + 6, PHONE_B, "apollospy.com", qid=1),  # lookup 3: another phone, same DNS id and port
+        dns_answer(T0 + 6.05, PHONE_B, "apollospy.com", a_rec, qid=1),
+        _dns_over_tcp(T0 + 7, PHONE_A, "apollospy.com", qid=2),  # lookup 4: over TCP
+        _dns_over_tcp(T0 + 7.05, PHONE_A, "apollospy.com", qid=2, answer="198.51.100.7"),
+        dns_query(T0 + 8, PHONE_A, "apollospy.com", qid=1),  # lookup 5: the first query's id and port again
+    ]
+    with open(write_pcap(tmp_path / "dns.pcap", pkts), "rb") as fh:
+        (c,) = match_capture(fh, echap).contacts
+    assert (c.match.value, c.count, c.via, c.devices) == ("apollospy.com", 5, ("dns-answer", "dns-query"), (PHONE_A, PHONE_B))
+    assert (c.first, c.last) == (pytest.approx(T0, abs=1e-5), pytest.approx(T0 + 8, abs=1e-5))
+
+    # One query and its answer: "once" in the finding, at the time of the query.
+    capture = write_pcap(tmp_path / "pair.pcap", pkts[:2])
+    case = Case.create(tmp_path / "case")
+    sources.ingest(capture, case)
+    (f,) = analyze(case, echap).findings
+    assert f.title == (
+        "A device on this network contacted a stalkerware server of Reptilicus (apollospy.com): "
+        "once, at 2023-11-14T22:13:20.000Z."
+    )
+    assert (f.fact("count"), f.fact("via")) == ("1", "dns-answer, dns-query")
+
+
 def test_watchware_is_medium_not_critical(tmp_path, echap):
     from techsafe.scanners.network.analyze import analyze
 

@@ -23,7 +23,7 @@ def test_unknown_kind_fails_with_close_matches(run):
     assert result.exit_code == 1
     assert result.stdout == ""  # no guide shown
     assert result.stderr == (
-        "Error: no guide for 'stalkerware': not a known finding kind; "
+        "techsafe: no guide for 'stalkerware': not a known finding kind; "
         "did you mean android.app.stalkerware, ios.app.stalkerware?\n"
     )
 
@@ -34,7 +34,7 @@ def test_misspelt_kind_suggests_the_right_one_first(run):
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(
-        "Error: no guide for 'android.app.stalkerwre': not a known finding kind; did you mean android.app.stalkerware, "
+        "techsafe: no guide for 'android.app.stalkerwre': not a known finding kind; did you mean android.app.stalkerware, "
     )
 
 
@@ -43,7 +43,7 @@ def test_unknown_kind_without_close_match(run):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
-        "Error: no guide for 'zzzz.qqqq': not a known finding kind; see `techsafe playbook --list`.\n"
+        "techsafe: no guide for 'zzzz.qqqq': not a known finding kind; see `techsafe playbook --list`.\n"
     )
 
 
@@ -74,7 +74,7 @@ def test_a_very_long_unknown_kind_is_not_echoed_in_full(run):
     result = run(kind)
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr == (
-        f"Error: no guide for '{'x' * 60}\u2026 (5000 characters)': not a known finding kind; "
+        f"techsafe: no guide for '{'x' * 60}\u2026 (5000 characters)': not a known finding kind; "
         "see `techsafe playbook --list`.\n"
     )
 

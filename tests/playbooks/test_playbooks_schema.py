@@ -119,7 +119,7 @@ def test_cli_shows_a_playbook(techsafe_home):
     r = CliRunner().invoke(cli, ["playbook", "android.usb_debugging.enabled", "--format", "md"])
     assert r.exit_code == 0 and r.output.startswith("# USB debugging is turned on\n")
     r = CliRunner().invoke(cli, ["playbook", "android.app.unknown_kind"])  # neither registered nor a file
-    assert r.exit_code == 1 and r.output.startswith("Error: no guide for 'android.app.unknown_kind': not a known finding kind; ")
+    assert r.exit_code == 1 and r.output.startswith("techsafe: no guide for 'android.app.unknown_kind': not a known finding kind; ")
     r = CliRunner().invoke(cli, ["playbook", "a/b"])
     assert r.exit_code == 1 and "not a known finding kind" in r.output
     r = CliRunner().invoke(cli, ["playbook", "--list"])

@@ -200,6 +200,18 @@ def test_archive_member_leaving_the_folder_is_refused(tmp_path, techsafe_home, s
     assert all(not p.endswith("escaped.txt") for p in _files_under(tmp_path / "work"))
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")  # zipfile warns while the test writes the crafted zip
+@pytest.mark.parametrize("again", ["packages.json", "./packages.json"])
+def test_archive_member_twice_is_refused(tmp_path, techsafe_home, shared, again):
+    """A second copy of a member would silently replace the first (an empty
+    app list hiding the real one)."""
+    qf = shared / "captures/android/mvt/androidqf"
+    z = _zip(tmp_path / "qf.zip", [("packages.json", (qf / "packages.json").read_bytes()), (again, b"[]")])
+    result = _analyze(z, tmp_path / "case")
+    assert result.exit_code == 1
+    assert result.stderr == f"techsafe: {z}: archive member 'packages.json' appears twice; refusing\n"
+
+
 def test_symlink_members_are_not_followed(tmp_path, techsafe_home, shared, secret):
     qf = shared / "captures/android/mvt/androidqf"
     link = zipfile.ZipInfo("dumpsys.txt")

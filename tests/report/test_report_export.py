@@ -124,7 +124,7 @@ def test_secret_key_is_refused_and_never_echoed(sample_case, tmp_path, run_cli):
     secret = next(line for line in identity.read_text().splitlines() if line.startswith("AGE-SECRET-KEY-1"))
     result = run_cli("case", "export", sample_case.root, "--encrypt-to", secret, "-o", tmp_path / "x.age")
     assert result.exit_code == 1
-    assert result.output == "Error: --encrypt-to: that is a secret key; give the public key (age1...)\n"
+    assert result.output == "techsafe: --encrypt-to: that is a secret key; give the public key (age1...)\n"
     assert secret[len("AGE-SECRET-KEY-1"):][:6] not in result.output
     assert not (tmp_path / "x.age").exists()
 
@@ -136,7 +136,7 @@ def test_re_export_does_not_overwrite_without_force(sample_case, tmp_path, run_c
     first = archive.read_bytes()
     again = run_cli(*args, input="longpassword\nlongpassword\n")
     assert again.exit_code == 1
-    assert again.output == f"Error: {archive}: already exists; use --force to replace it, or -o another file\n"
+    assert again.output == f"techsafe: {archive}: already exists; use --force to replace it, or -o another file\n"
     assert archive.read_bytes() == first
     forced = run_cli(*args, "--force", input="longpassword\nlongpassword\n")
     assert forced.exit_code == 0, forced.output

@@ -8,7 +8,7 @@ import json
 
 from report_case import HOSTILE_TITLE, load_json
 
-from techsafe.report.sign import public_key_text
+from techsafe.report.sign import public_key_text, seal_case  # hand-made cases are sealed, as commands leave them
 
 
 def test_json_report_carries_everything(sample_case, run_cli, sample_analysis):
@@ -103,7 +103,7 @@ def test_unanalyzed_case_is_a_clear_error(tmp_path, techsafe_home, run_cli):
 def test_not_a_case_is_a_clear_error(tmp_path, techsafe_home, run_cli):
     result = run_cli("report", tmp_path)
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == f"Error: {tmp_path}: not a techsafe case folder (no case.json)"
+    assert result.output.strip().splitlines()[-1] == f"techsafe: {tmp_path}: not a techsafe case folder (no case.json)"
 
 
 def test_no_findings_is_not_an_all_clear(tmp_path, techsafe_home, run_cli):
@@ -114,6 +114,7 @@ def test_no_findings_is_not_an_all_clear(tmp_path, techsafe_home, run_cli):
     case.write_findings(
         Analysis((), (NotChecked("android.accessibility", "output not readable"),), checked=("android.device_admin",))
     )
+    seal_case(case)
     r = json.loads(run_cli("report", case.root, "--format", "json", "-o", "-").output)
     assert r["summary"]["headline"] == "No problems found in the areas that were checked"
     assert r["summary"]["lines"][0].startswith("1 area could not be checked. This is not an all clear")
@@ -126,6 +127,7 @@ def test_unknown_kind_gets_the_nearest_guide(tmp_path, techsafe_home, run_cli):
 
     case = Case.create(tmp_path / "c")
     case.write_findings(Analysis((Finding("android.app.brand_new_kind", Severity.MEDIUM, "A new thing.", "x.y"),)))
+    seal_case(case)
     r = json.loads(run_cli("report", case.root, "--format", "json", "-o", "-").output)
     assert r["findings"][0]["playbook_id"] == "android.app"
     assert r["findings"][0]["playbook_is_fallback"] is True

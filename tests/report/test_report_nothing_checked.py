@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from techsafe.report.areas import AREA_NAMES, area_name
+from techsafe.report.sign import seal_case  # cases made by hand are sealed, as every command leaves them
 
 TRACKER_GAP = "trackers.capture"
 GAP_REASON = "no Bluetooth adapter on this laptop"
@@ -19,6 +20,7 @@ def _tracker_case_without_bluetooth(tmp_path):
 
     case = Case.create(tmp_path / "sweep", operator="caseworker-7")
     case.write_findings(Analysis((), (NotChecked(TRACKER_GAP, GAP_REASON),), device=(("ble.sweeps", "0"),)))
+    seal_case(case)
     return case
 
 
@@ -45,6 +47,7 @@ def test_nothing_checked_and_no_gaps_still_says_so(tmp_path, techsafe_home, run_
 
     case = Case.create(tmp_path / "c")
     case.write_findings(Analysis(()))
+    seal_case(case)
     r = json.loads(run_cli("report", case.root, "--format", "json", "-o", "-").output)
     assert r["summary"]["headline"].startswith("Nothing could be checked")
     assert r["summary"]["lines"][0] == "No check ran on this case, so this report cannot say that anything is safe."
@@ -108,6 +111,7 @@ def test_signature_source_entries_come_from_counts(tmp_path, techsafe_home, run_
         ]
     )  # fmt: skip
     case.write_findings(Analysis((), checked=("android.accessibility",)))
+    seal_case(case)
     r = json.loads(run_cli("report", case.root, "--format", "json", "-o", "-").output)
     assert [s["entries"] for s in r["signature_sources"]] == ["149", "7"]
     md = run_cli("report", case.root, "--format", "md", "-o", "-").output

@@ -12,7 +12,7 @@ def test_report_refuses_output_inside_the_case_outside_reports(sample_case, run_
     result = run_cli("report", sample_case.root, "--format", "md", "-o", target)
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {target}: inside the case folder; write the report under {sample_case.root / 'reports'}/ "
+        f"techsafe: {target}: inside the case folder; write the report under {sample_case.root / 'reports'}/ "
         "or outside the case\n"
     )
     after = {p: p.read_bytes() for p in sample_case.root.rglob("*") if p.is_file()}

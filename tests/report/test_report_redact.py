@@ -244,3 +244,12 @@ def test_device_name_and_udid_from_facts_and_plist_lines():
         "SerialNumber = [serial-1]",
     ]
     assert out["case"]["case_id"] == "case-20240101-0000-abcd"
+
+
+def test_demo_reports_say_they_are_practice(demo_reports):
+    """A demo report must never pass for evidence about a real phone."""
+    for platform, (_, texts, plain) in demo_reports.items():
+        assert plain["simulated"] is True, platform
+        assert json.loads(texts["json"])["simulated"] is True, platform
+        assert '<div class="warning" id="simulated-warning"><strong>PRACTICE SCAN OF A SIMULATED PHONE.</strong>' in texts["html"]
+        assert "**PRACTICE SCAN OF A SIMULATED PHONE.** Made by `techsafe demo`: nothing here" in texts["md"], platform

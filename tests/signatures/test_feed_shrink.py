@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -33,7 +32,7 @@ def test_cut_down_echap_folder_is_refused_unless_forced(echap_dir: Path, tmp_pat
     result = _import(cut)
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {cut}: has 10 stalkerware apps, fewer than half of the 147 installed in 'echap' "
+        f"techsafe: {cut}: has 10 stalkerware apps, fewer than half of the 147 installed in 'echap' "
         "(truncated?); use --force to replace it anyway\n"
     )
     assert [f.info.sha256 for f in store.installed()[0]] == [before.info.sha256]
@@ -48,7 +47,7 @@ def test_same_version_with_fewer_entries_is_refused(echap_dir: Path, tmp_path: P
     result = _import(cut)
     assert result.exit_code == 1
     version = (echap_dir / "VERSION").read_text().split()[0][:12]
-    assert result.output.startswith(f"Error: {cut}: has ")
+    assert result.output.startswith(f"techsafe: {cut}: has ")
     assert f"installed in 'echap' under the same version {version} (truncated?); use --force" in result.output
     assert len(result.output.strip().splitlines()) == 1
 

@@ -35,7 +35,7 @@ def test_import_refuses_stalkerware_entry_naming_a_core_android_app(tmp_path: Pa
     result = CliRunner().invoke(cli, ["signatures", "import", str(path)])
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {path}: stalkerware entry 'Evil Monitor' lists {package}, a core Android system app; "
+        f"techsafe: {path}: stalkerware entry 'Evil Monitor' lists {package}, a core Android system app; "
         "refusing to import this feed (it would report the phone's own system as spying)\n"
     )
     assert store.installed() == ([], [])

@@ -36,7 +36,7 @@ def test_bundle_listing_google_com_and_com_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["signatures", "import", str(path)])
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {path}: spyware entry 'Family X' lists com, a top-level domain on its own; "
+        f"techsafe: {path}: spyware entry 'Family X' lists com, a top-level domain on its own; "
         "refusing to import this feed (it would report ordinary traffic as spying)\n"
     )
     assert store.installed() == ([], [])
@@ -59,7 +59,7 @@ def test_each_kind_of_shared_name_is_refused(tmp_path: Path, value: str, reason:
     assert result.exit_code == 1
     shown = value.lower().rstrip("/")
     assert result.output == (
-        f"Error: {path}: spyware entry 'Family X' lists {shown}, {reason}; "
+        f"techsafe: {path}: spyware entry 'Family X' lists {shown}, {reason}; "
         "refusing to import this feed (it would report ordinary traffic as spying)\n"
     )
 

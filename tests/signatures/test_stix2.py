@@ -121,7 +121,7 @@ def test_malformed_bundles_leave_installed_set_untouched(stix_dir: Path, tmp_pat
     assert str(exc.value) == f"{bad}: {message}"
     result = CliRunner().invoke(cli, ["signatures", "import", str(bad)])
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {bad}: {message}"
+    assert result.output.strip() == f"techsafe: {bad}: {message}"
     ind = load_indicators()
     assert [f.sha256 for f in ind.feeds if f.name == "stix2-cytrox"] == [good.sha256]
     assert ind.match_domain("shortenurls.me") is not None

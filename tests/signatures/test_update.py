@@ -136,7 +136,7 @@ def test_untrusted_certificate_is_refused(server: Server) -> None:
 def test_plain_http_and_downgrade_redirects_are_refused(server: Server) -> None:
     result = CliRunner().invoke(cli, ["signatures", "update", "--url", "http://example.org/feed/"])
     assert result.exit_code == 1
-    assert result.output.strip() == "Error: http://example.org/feed/: refusing to download indicators except over https://"
+    assert result.output.strip() == "techsafe: http://example.org/feed/: refusing to download indicators except over https://"
     server.serve("ioc.yaml", b"", status=302, Location="http://example.org/ioc.yaml")
     with pytest.raises(FeedError, match=r"^http://example.org/ioc.yaml: refusing"):
         update_echap(server.url, cafile=server.cafile)
@@ -205,7 +205,7 @@ def test_update_refuses_a_feed_that_labels_system_apps_as_stalkerware(server: Se
     result = CliRunner().invoke(cli, ["signatures", "update", "--url", server.url, "--cafile", str(server.cafile)])
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
-        f"Error: {server.url}ioc.yaml: stalkerware entry 'Evil Monitor' lists com.google.android.gms, a core Android "
+        f"techsafe: {server.url}ioc.yaml: stalkerware entry 'Evil Monitor' lists com.google.android.gms, a core Android "
         "system app; refusing to import this feed (it would report the phone's own system as spying)"
     )
     feeds, _ = store.installed()

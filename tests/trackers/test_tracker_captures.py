@@ -183,6 +183,47 @@ def test_truncated_capture_is_a_visible_not_checked(tmp_path, techsafe_home):
     assert "truncated" in result.not_checked[0].reason
 
 
+def test_btsnoop_with_an_unsupported_datalink_names_the_file_and_the_datalink(tmp_path, techsafe_home):
+    """A file is not an adapter: no "may not have been receiving; sweep again" for it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from techsafe.cli import cli
+
+    path = tmp_path / "odd.btsnoop"
+    path.write_bytes(b"btsnoop\x00" + struct.pack(">II", 1, 1003))  # 1003: HCI over BSCP, not decoded
+    result = CliRunner().invoke(cli, ["analyze", str(path), "--case", str(tmp_path / "c"), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["findings"] == []
+    assert [(n["area"], n["reason"], n["artifact"]) for n in out["not_checked"]] == [
+        ("trackers.capture",
+         "artifacts/trackers/captures/capture-1.btsnoop (the imported file) could not be read: btsnoop datalink 1003 "
+         "is not one techsafe reads (only HCI logs: 1001, 1002 or 2001, as Android's btsnoop_hci.log and `btmon -w` "
+         "write); nothing in it was checked",
+         "artifacts/trackers/captures/capture-1.btsnoop"),
+        ("trackers.separated", "no Bluetooth sweep or capture could be read", ""),
+        ("trackers.stateless", "no Bluetooth sweep or capture could be read", ""),
+        ("trackers.near_owner", "no Bluetooth sweep or capture could be read", ""),
+    ]
+    assert "sweep again" not in result.output and "adapter" not in result.output
+
+
+def test_an_empty_capture_file_is_not_blamed_on_the_adapter(tmp_path, techsafe_home):
+    path = tmp_path / "quiet.btsnoop"
+    path.write_bytes(b"btsnoop\x00" + struct.pack(">II", 1, 1002))  # a valid header, no records
+    case = Case.create(tmp_path / "case")
+    sources.ingest(path, case)
+    result = analyze(case, None)
+    assert result.findings == ()
+    assert [(n.area, n.reason) for n in result.not_checked] == [
+        ("trackers.capture", "nothing at all was heard in the imported capture "
+         "artifacts/trackers/captures/capture-1.btsnoop: it holds no Bluetooth advertisements, so it cannot show "
+         "whether a tracker was near"),
+    ]
+
+
 def test_garbage_file_after_the_magic_never_crashes(tmp_path):
     for head in (b"btsnoop\x00\x00\x00\x00\x01\x00\x00\x03\xe9", b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes(12) + b"\xbb\x00\x00\x00"):
         cap = read_capture(head + bytes(range(256)) * 3)

@@ -21,7 +21,7 @@ from techsafe.scanners.android.facts import (
     PackageInfo,
     ParseError,
 )
-from techsafe.scanners.android.inputs import TextInput
+from techsafe.scanners.android.inputs import DUMP_KEYS, UNREADABLE_DUMP, TextInput
 
 if TYPE_CHECKING:
     from techsafe.scanners.android.apk_facts import ApkFactSet, ApkInputs
@@ -65,6 +65,7 @@ DESCRIPTIONS: Mapping[str, str] = {
     "settings_global": "global settings",
     "settings_system": "system settings",
     "users": "users and work profiles",
+    "dumpsys_user": "users and work profiles (dumpsys user)",
     "dumpsys_account": "accounts (dumpsys account)",
     "androidqf_packages": "androidqf packages.json",
     "launcher_activities": "the list of apps with a launcher icon",
@@ -100,10 +101,19 @@ class AndroidContext:
         return ApkFactSet.build(self.apks, self.indicators)
 
     # ---- generic --------------------------------------------------------
-    def input(self, key: str) -> TextInput:
+    def collected(self, key: str) -> TextInput | None:
+        """The input for `key`, readable or not; None when nothing collected holds it."""
         item = self.inputs.get(key)
+        if item is None and key.startswith(DUMP_KEYS):
+            item = self.inputs.get(UNREADABLE_DUMP)  # a dump that could not be read may have held it
+        return item
+
+    def input(self, key: str) -> TextInput:
+        item = self.collected(key)
         if item is None:
             raise Unavailable(f"{DESCRIPTIONS.get(key, key)}: not in what was collected")
+        if item.unreadable:
+            raise Unavailable(f"{DESCRIPTIONS.get(key, key)}: {item.unreadable}", item.artifact)
         return item
 
     def parsed(self, key: str, parser: Callable[[str], Any]) -> Any:
@@ -175,20 +185,38 @@ class AndroidContext:
             return self.input("dumpsys_settings").evidence(f" name:{key} ", focus=focus)
         return self.input(f"settings_{namespace}").evidence(f"{key}=", focus=focus)
 
-    @cached_property
-    def packages(self) -> dict[str, PackageInfo]:
-        """Every app any source reports, merged (dumpsys details win)."""
+    @staticmethod
+    def _app_lists() -> tuple[tuple[str, Callable[[str], tuple[PackageInfo, ...]]], ...]:
+        """The inputs that list installed apps, most detailed first."""
         from techsafe.scanners.android.parsers.androidqf import parse_androidqf_packages
         from techsafe.scanners.android.parsers.dumpsys_package import parse_dumpsys_package
-        from techsafe.scanners.android.parsers.package_list import parse_package_list, parse_package_names
+        from techsafe.scanners.android.parsers.package_list import parse_package_list
 
-        sources: list[tuple[PackageInfo, ...]] = []
-        reasons: list[str] = []
-        for key, parser in (
+        return (
             ("dumpsys_package", parse_dumpsys_package),
             ("packages", parse_package_list),
             ("androidqf_packages", parse_androidqf_packages),
-        ):
+        )
+
+    def every_app_list_read(self) -> None:
+        """Raises Unavailable when an app list was collected but could not be
+        read. `packages` merges the lists that could be read, so a check about
+        which apps are installed calls this after its findings: they stand, and
+        its area is listed as not checked, naming the file and the problem
+        (the apps, installers and certificates only that list holds are missing)."""
+        for key, parser in self._app_lists():
+            if self.collected(key) is not None:
+                self.parsed(key, parser)
+
+    @cached_property
+    def packages(self) -> dict[str, PackageInfo]:
+        """Every app any readable source reports, merged (dumpsys details
+        win); see every_app_list_read for a source that could not be read."""
+        from techsafe.scanners.android.parsers.package_list import parse_package_names
+
+        sources: list[tuple[PackageInfo, ...]] = []
+        reasons: list[str] = []
+        for key, parser in self._app_lists():
             try:
                 sources.append(self.parsed(key, parser))
             except Unavailable as exc:
@@ -278,7 +306,7 @@ class AndroidContext:
     def users(self) -> tuple[AndroidUser, ...]:
         from techsafe.scanners.android.parsers.users import parse_users
 
-        if "users" not in self.inputs and "dumpsys_user" in self.inputs:
+        if "users" not in self.inputs and self.collected("dumpsys_user") is not None:
             return self.parsed("dumpsys_user", parse_users)  # offline dumps: same UserInfo{} lines
         return self.parsed("users", parse_users)
 

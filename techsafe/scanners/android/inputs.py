@@ -9,11 +9,18 @@ how to read it:
   {"format": "dumpsys"}                  a text holding many `DUMP OF ...` sections
   {"format": "androidqf-packages"}       androidqf packages.json
   {"format": "text", "key": KEY}         a file that is one input (getprop.txt, settings_x.txt)
+
+A file that was collected but cannot be read becomes a TextInput with
+`unreadable` set, so the areas it feeds say why instead of "not in what was
+collected": a dump with no section in it, or an input file sources.py saw
+but did not store (a symlink, never followed; a NOT_READ_EVENT log entry
+with the meta the file would have had).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from techsafe.model import Evidence
@@ -22,6 +29,11 @@ if TYPE_CHECKING:
     from techsafe.case import Case
 
 MAX_EXCERPT = 200
+NOT_READ_EVENT = "ingest.not_read"
+# Key of a dump in which no section could be read: it stands for every key a
+# dump can hold (DUMP_KEYS) that no other artifact supplied.
+UNREADABLE_DUMP = "dump*"
+DUMP_KEYS = ("dumpsys_", "settings_", "getprop")
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,7 @@ class TextInput:
     # repeats a service), (lines in this part, artifact line it starts at)
     # for each part after the first, so evidence lines stay exact.
     more_parts: tuple[tuple[int, int], ...] = ()
+    unreadable: str = ""  # why the collected artifact cannot be read (then `text` is "")
 
     def artifact_line(self, line: int) -> int:
         """Line in the artifact of `line` (1-based) of this text."""
@@ -93,6 +106,17 @@ def _dumpsys_key(service: str) -> str:
     return "dumpsys_" + service.strip().rstrip(":").lower()
 
 
+def _key(meta: dict) -> str:
+    """The input key an artifact's meta names ("" for none)."""
+    fmt = meta.get("format")
+    if fmt == "androidqf-packages":
+        return "androidqf_packages"
+    if fmt == "dumpsys":
+        return UNREADABLE_DUMP  # only ever offered for a dump that could not be read
+    key = meta.get("key") if fmt in ("command", "text") else None
+    return key if isinstance(key, str) else ""
+
+
 def android_inputs(case: "Case") -> dict[str, TextInput]:
     from techsafe.scanners.android.parsers.bugreport import system_properties
     from techsafe.scanners.android.parsers.dump_sections import split_dump
@@ -100,18 +124,26 @@ def android_inputs(case: "Case") -> dict[str, TextInput]:
     inputs: dict[str, TextInput] = {}
 
     def offer(item: TextInput) -> None:
-        # First complete source wins; a complete one replaces a partial one.
+        # First complete source wins; a complete one replaces a partial one,
+        # a readable one an unreadable one.
         have = inputs.get(item.key)
-        if have is None or (not have.complete and item.complete):
+        if have is None or (not item.unreadable, item.complete) > (not have.unreadable, have.complete):
             inputs[item.key] = item
 
+    for entry in case.log_entries():
+        if entry.get("event") == NOT_READ_EVENT and entry.get("platform") == "android":
+            key = _key(entry)
+            if key:
+                reason = f"{str(entry.get('reason', 'not read'))[:80]}: {PurePosixPath(str(entry.get('name', ''))).name[:120]}"
+                offer(TextInput(key, "", "", unreadable=reason))
+    dump_read = False
     for rec in case.artifacts("android"):
         fmt = rec.meta.get("format")
         if fmt is None or fmt in ("apk", "apk-pull"):
             continue  # pulled APKs and their pull log are read by apk_facts, not as text
         text = case.read_artifact(rec.path).decode("utf-8", errors="replace")
         if fmt in ("command", "text", "androidqf-packages"):
-            key = "androidqf_packages" if fmt == "androidqf-packages" else str(rec.meta.get("key", ""))
+            key = _key(rec.meta)
             if key:
                 offer(TextInput(key, text, rec.path, 1, rec.complete, rec.error))
         elif fmt == "dumpsys":
@@ -128,4 +160,13 @@ def android_inputs(case: "Case") -> dict[str, TextInput]:
             props = system_properties(text) if "------ SYSTEM PROPERTIES" in text else None
             if props is not None:
                 offer(TextInput("getprop", props[0], rec.path, props[1], rec.complete, rec.error))
+            if from_dump or props is not None:
+                dump_read = True
+            else:
+                why = f"collected but unreadable: {PurePosixPath(rec.path).name} (no DUMP OF SERVICE section in it)"
+                offer(TextInput(UNREADABLE_DUMP, "", rec.path, unreadable=why))
+    if dump_read:
+        # another dump was read: a second file without sections (a bugreport's
+        # dumpstate_log.txt) says nothing about the keys that dump lacks
+        inputs.pop(UNREADABLE_DUMP, None)
     return inputs

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterator
 
 from techsafe.pipeline import InputError
+from techsafe.scanners.android.inputs import NOT_READ_EVENT
 
 if TYPE_CHECKING:
     from techsafe.case import Case
@@ -104,6 +105,12 @@ def ingest(path: Path, case: "Case") -> None:
     stored = 0
     for rel, data in files:
         meta = _bugreport_meta(rel, main) if bugreport else _androidqf_meta(rel)
+        if data is None:
+            # A symlink, never followed, nothing stored. When it stands where an
+            # input would be, the log says so and the areas it feeds name it (inputs.py).
+            if meta:
+                case.log(NOT_READ_EVENT, platform="android", name=f"{kind}/{rel}", reason="symlink not followed", **meta)
+            continue
         case.add_artifact("android", f"{kind}/{rel}", data, command=f"import {kind} {rel}", meta=meta)
         stored += 1
     if stored == 0:
@@ -141,12 +148,16 @@ def _bugreport_meta(name: str, main: str | None = None) -> dict[str, Any]:
     return {}
 
 
-def _folder_files(root: Path) -> Iterator[tuple[str, bytes]]:
+def _folder_files(root: Path) -> Iterator[tuple[str, bytes | None]]:
+    """(relative path, bytes) of each file; bytes None for a symlink, never followed."""
     total = 0
     for p in sorted(root.rglob("*")):
-        if p.is_symlink() or not p.is_file():
-            continue  # never follow links out of the input
         rel = p.relative_to(root).as_posix()
+        if p.is_symlink():
+            yield rel, None  # never follow links out of the input
+            continue
+        if not p.is_file():
+            continue
         size = p.stat().st_size
         if size > MAX_MEMBER_BYTES:
             raise InputError(f"{p}: larger than {MAX_MEMBER_BYTES >> 20} MiB; not an acquisition file")
@@ -163,22 +174,29 @@ def _safe_member(name: str) -> str | None:
     return "/".join(parts)
 
 
-def _zip_files(path: Path) -> Iterator[tuple[str, bytes]]:
+def _zip_files(path: Path) -> Iterator[tuple[str, bytes | None]]:
+    """(member path, bytes) of each file; bytes None for a symlink entry."""
     total = 0
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(f"{path}: not a readable zip ({exc})") from None
+    seen: set[str] = set()
     with zf:
         for info in zf.infolist():
             if info.is_dir():
                 continue
             mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                continue  # a symlink entry could point anywhere
             rel = _safe_member(info.filename)
+            if stat.S_ISLNK(mode):  # a symlink entry could point anywhere: never followed
+                if rel is not None:
+                    yield rel, None
+                continue
             if rel is None:
                 raise InputError(f"{path}: archive member {info.filename[:80]!r} tries to leave the folder; refusing")
+            if rel in seen:  # the later copy would silently replace the earlier one
+                raise InputError(f"{path}: archive member {rel[:80]!r} appears twice; refusing")
+            seen.add(rel)
             chunks, size = [], 0
             try:
                 with zf.open(info) as member:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from techsafe.checks import Unavailable, check
-from techsafe.model import Evidence, Finding, IndicatorMatch, Severity
+from techsafe.model import Evidence, Finding, Severity
 from techsafe.scanners.ios import findmy, profile_types
 from techsafe.scanners.ios.context import IosContext
 from techsafe.scanners.ios.facts import IosApp

@@ -204,6 +204,9 @@ class IosContext:
                         apps.setdefault(a.bundle_id, a)
                 except ParseError as exc:
                     raise Unavailable(str(exc), self.path(n)) from None
+            if not apps:  # an iPhone always has apps: none readable is no list, never "nothing risky"
+                raise Unavailable("the app list has no entry with a readable bundle id (CFBundleIdentifier)",
+                                  self.path(names[0]))
             return sorted(apps.values(), key=lambda a: a.bundle_id), self.path(names[0])
         if self.is_backup:
             info = self.backup_info

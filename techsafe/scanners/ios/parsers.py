@@ -8,7 +8,6 @@ type from the phone is skipped, never crashes.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Iterable
 
 from techsafe.scanners.ios import sqlite_ro

@@ -60,7 +60,7 @@ class Contact:
     name: str  # family / app name
     first: float  # capture timestamps (seconds since the epoch)
     last: float
-    count: int  # packets that named or addressed the indicator
+    count: int  # packets that named or addressed the indicator (a DNS query and its answer: one lookup)
     via: tuple[str, ...]  # dns-query, dns-answer, tls-sni, quic-sni, http-host, ip
     observed: tuple[str, ...]  # the names / addresses as seen on the wire
     devices: tuple[tuple[str, str], ...]  # (mac or "", ip) of the local side
@@ -105,6 +105,9 @@ class TrafficMatcher:
         self._pending: dict[bytes, tuple[int, bytes, bytes, bytes]] = {}
         self._quic_pending: dict[bytes, Any] = {}  # flow + DCID -> quic.CryptoStream
         self._quic_done: dict[bytes, None] = {}  # flows whose ClientHello was read (bounded)
+        # DNS queries that named an indicator -> what they counted, so that the
+        # answer to the same lookup is not counted as a second contact (bounded).
+        self._lookups: dict[tuple, frozenset] = {}
         self.packets = 0
         self.skipped_linktypes: set[int] = set()
 
@@ -131,17 +134,21 @@ class TrafficMatcher:
         hit = cache[name] = self._ind.match_domain(name) if name else None
         return hit
 
-    def _record(self, hit: Any, ts: float, via: str, observed: str, mac: bytes, ip: bytes) -> None:
+    def _record(self, hit: Any, ts: float, via: str, observed: str, mac: bytes, ip: bytes, counted: bool = False) -> None:
+        """`counted`: this packet is part of a contact already counted (the
+        answer to a DNS query that was): keep what it shows, count it once."""
         m = hit.match
         key = (m.source, m.entry, m.field, m.value)
         t = self._tally.get(key)
         if t is None:
             t = self._tally[key] = _Tally(hit, ts)
-        t.count += 1
-        if ts < t.first:
-            t.first = ts
-        if ts > t.last:
-            t.last = ts
+            counted = False
+        if not counted:
+            t.count += 1
+            if ts < t.first:
+                t.first = ts
+            if ts > t.last:
+                t.last = ts
         t.via[via] = None
         if len(t.observed) < MAX_NAMES:
             t.observed[observed] = None
@@ -240,7 +247,7 @@ class TrafficMatcher:
             sport = (frame[l4] << 8) | frame[l4 + 1]
             dport = (frame[l4 + 2] << 8) | frame[l4 + 3]
             if sport == 53 or dport == 53:
-                self._dns(ts, frame[l4 + 8 : stop], smac, src, dmac, dst)
+                self._dns(ts, frame[l4 + 8 : stop], smac, src, sport, dmac, dst, dport)
             elif l4 + 15 <= stop and frame[l4 + 8] & 0x80 and frame[l4 + 9 : l4 + 13] in QUIC_VERSIONS:
                 # A QUIC long header of a version we can read: maybe a client Initial.
                 self._quic(ts, src + dst + frame[l4 : l4 + 4], frame[l4 + 8 : stop], smac, src)
@@ -269,29 +276,39 @@ class TrafficMatcher:
                 if host:
                     self._host(ts, "http-host", host, smac, src)
             elif (sport == 53 or dport == 53) and len(payload) > 2:
-                self._dns(ts, payload[2:], smac, src, dmac, dst)
+                self._dns(ts, payload[2:], smac, src, sport, dmac, dst, dport)
 
-    def _dns(self, ts: float, msg: bytes, smac: bytes, src: bytes, dmac: bytes, dst: bytes) -> None:
+    def _dns(self, ts: float, msg: bytes, smac: bytes, src: bytes, sport: int, dmac: bytes, dst: bytes,
+             dport: int) -> None:
         is_response, questions, names, addrs = dns_names(msg)
         # The device is the one asking: the sender of a query, the receiver of an answer.
-        mac, ip = (dmac, dst) if is_response else (smac, src)
+        mac, ip, port = (dmac, dst, dport) if is_response else (smac, src, sport)
+        # One lookup = the query and its answer (same asker, port, DNS id and questions).
+        lookup = (ip, port, msg[:2], tuple(questions))
+        counted = self._lookups.get(lookup, frozenset()) if is_response else frozenset()
         seen: set = set()
         asked = "dns-answer" if is_response else "dns-query"
         for name in questions:
             hit = self._name_hit(name)
             if hit is not None and hit.match not in seen:
                 seen.add(hit.match)
-                self._record(hit, ts, asked, name, mac, ip)
+                self._record(hit, ts, asked, name, mac, ip, hit.match in counted)
         for name in names:
             hit = self._name_hit(name)
             if hit is not None and hit.match not in seen:
                 seen.add(hit.match)
-                self._record(hit, ts, "dns-answer", name, mac, ip)
+                self._record(hit, ts, "dns-answer", name, mac, ip, hit.match in counted)
         for raw in addrs:
             hit = self._ip_hit(raw)
             if hit is not None and hit.match not in seen:
                 seen.add(hit.match)
-                self._record(hit, ts, "dns-answer", ip_text(raw), mac, ip)
+                self._record(hit, ts, "dns-answer", ip_text(raw), mac, ip, hit.match in counted)
+        if seen and not is_response:
+            lookups = self._lookups
+            lookups.pop(lookup, None)  # a repeated query is a new lookup: newest last
+            if len(lookups) >= PENDING_FLOWS:
+                lookups.pop(next(iter(lookups)))  # oldest first
+            lookups[lookup] = frozenset(seen)
 
     def _host(self, ts: float, via: str, host: str, mac: bytes, ip: bytes) -> None:
         hit = self._ip_literal_hit(host)

@@ -23,8 +23,7 @@ def analyze(case: "Case", indicators: Any = None) -> Analysis:
     # Phones, watches and earbuds are almost everywhere: a sweep that heard
     # nothing at all more likely had a deaf adapter or an empty capture.
     gaps = list(gaps) + [
-        NotChecked("trackers.capture", "nothing at all was heard in this sweep or capture: the Bluetooth adapter "
-                                       "may not have been receiving; sweep again", s.artifact)
+        NotChecked("trackers.capture", _heard_nothing(s), s.artifact)
         for s in sweeps if not s.sightings and s.complete  # an interrupted sweep already says so
     ]
     ctx = TrackersContext(sweeps)
@@ -46,3 +45,11 @@ def analyze(case: "Case", indicators: Any = None) -> Analysis:
         timeline=tuple(sorted(events, key=lambda e: (e.time, e.subject))),
         checked=tuple(checked),
     )
+
+
+def _heard_nothing(sweep) -> str:
+    if sweep.format == "sightings":  # a techsafe sweep: the adapter is the likely cause
+        return ("nothing at all was heard in this sweep: the Bluetooth adapter may not have been receiving; "
+                "sweep again")
+    return (f"nothing at all was heard in the imported capture {sweep.artifact}: it holds no Bluetooth "
+            "advertisements, so it cannot show whether a tracker was near")

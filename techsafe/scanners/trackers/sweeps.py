@@ -65,6 +65,10 @@ def load_sweeps(case: "Case") -> tuple[list[Sweep], list[NotChecked]]:
         if not cap.format:
             gaps.append(NotChecked(AREA, "a stored file is not a Bluetooth capture techsafe can read", rec.path))
             continue
+        if not cap.readable:  # an imported file: name it and say why, nothing about the adapter
+            gaps.append(NotChecked(AREA, f"{rec.path} (the imported file) could not be read: {cap.problem}; "
+                                         "nothing in it was checked", rec.path))
+            continue
         if cap.problem:
             gaps.append(NotChecked(AREA, f"part of this capture could not be read: {cap.problem}", rec.path))
         place = cap.header.get("place") or rec.meta.get("place") or ""

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from techsafe.case import Case
 from techsafe.cli import cli
-from techsafe.simulate.profile import CommandOutput, DeviceFile, load_profile
+from techsafe.simulate.profile import DeviceFile, load_profile
 
 REPO = Path(__file__).resolve().parents[3]
 DEMO = REPO / "fixtures" / "devices" / "android14-demo"

@@ -68,6 +68,7 @@ def known_apps(ctx: AndroidContext) -> Iterator[Finding]:
             hit.match,
             facts=app_facts(pkg) + (("category", hit.category),),
         )
+    ctx.every_app_list_read()  # after the findings: they stand, the area is not checked
 
 
 @check("android", area="android.apps.installers", kinds=("android.app.sideloaded",))
@@ -75,6 +76,7 @@ def not_from_store(ctx: AndroidContext) -> Iterator[Finding]:
     packages = ctx.packages
     user_apps = [p for p in packages.values() if p.system is not True]
     if user_apps and all(p.installer is None for p in user_apps):
+        ctx.every_app_list_read()  # an unreadable list may be the one that says
         raise Unavailable("the phone did not say which store installed each app")
     holders = capability_holders(ctx)
     for pkg in sorted(user_apps, key=lambda p: p.name):
@@ -97,6 +99,7 @@ def not_from_store(ctx: AndroidContext) -> Iterator[Finding]:
             ctx.package_evidence(pkg.name),
             facts=app_facts(pkg) + (("installer", pkg.installer or "none"),) + (("holds", ", ".join(held)),) * bool(held),
         )
+    ctx.every_app_list_read()  # after the findings: they stand, the area is not checked
 
 
 

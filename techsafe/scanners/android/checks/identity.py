@@ -14,7 +14,7 @@ import dataclasses
 import re
 from typing import Iterator
 
-from techsafe.checks import Unavailable, check
+from techsafe.checks import NotApplicable, Unavailable, check
 from techsafe.model import Evidence, Finding, IndicatorMatch, Severity
 from techsafe.scanners.android.apk_facts import ApkFacts
 from techsafe.scanners.android.checks.apps import CATEGORY_FINDINGS, _signature_hit
@@ -118,6 +118,8 @@ def identified_by_apk(ctx: AndroidContext) -> Iterator[Finding]:
 def app_files_examined(ctx: AndroidContext) -> Iterator[Finding]:
     """Says out loud which app files could not be copied or examined."""
     apks = ctx.apk_facts
+    if not apks.recorded:
+        raise NotApplicable  # nothing was copied: android.apps.identity says so
     gaps = [f"{n.package} ({n.reason})" for n in apks.not_pulled]
     for name in sorted(apks.by_package):
         for facts in apks.by_package[name]:
@@ -203,6 +205,7 @@ def disguised_apps(ctx: AndroidContext) -> Iterator[Finding]:
             ctx.package_evidence(name),
             facts=app_facts(pkg) + (("imitates", how), ("holds", ", ".join(powers))),
         )
+    ctx.every_app_list_read()  # after the findings: they stand, the area is not checked
 
 
 def _words(items: list[str]) -> str:

@@ -36,6 +36,7 @@ def watching_permissions(ctx: AndroidContext) -> Iterator[Finding]:
             ctx.package_evidence(name),
             facts=app_facts(pkg) + (("can_see", can_see(seen)),),
         )
+    ctx.every_app_list_read()  # after the findings: they stand, the area is not checked
 
 
 def _getprop(text: str) -> dict[str, str]:
@@ -69,6 +70,7 @@ def background_location(ctx: AndroidContext) -> Iterator[Finding]:
             ctx.package_evidence(name),
             facts=app_facts(pkg) + (("can_see", can_see(seen)),),
         )
+    ctx.every_app_list_read()  # after the findings: they stand, the area is not checked
 
 
 @check("android", area="android.location.google", kinds=("android.location.google_sharing",))

@@ -97,20 +97,24 @@ def parse_androidqf_packages(text: str) -> tuple[PackageInfo, ...]:
         raise ParseError("packages.json: file is too large")
     try:
         data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"packages.json: not valid JSON at line {exc.lineno}") from None
     except (ValueError, RecursionError) as exc:
-        # ValueError covers JSONDecodeError and over-long integers
+        # over-long integers, nesting too deep for the parser
         raise ParseError(f"packages.json: not valid JSON ({type(exc).__name__})") from None
     if isinstance(data, dict):
         # some androidqf versions wrap the list; accept {"packages": [...]}
         data = data.get("packages")
     if not isinstance(data, list):
-        raise ParseError("packages.json: not a list of packages")
+        raise ParseError("packages.json: expected a list of packages")
+    if not data:
+        # a phone always has apps: an empty list is a failed acquisition
+        raise ParseError("packages.json: the list of packages is empty")
     seen: dict[str, PackageInfo] = {}
     for obj in data:
         info = _entry(obj)
         if info is not None:
             seen.setdefault(info.name, info)
     if not seen:
-        # a phone always has apps: an empty list is a failed acquisition
-        raise ParseError("packages.json: no entry has a valid package name")
+        raise ParseError(f"packages.json: none of its {len(data)} entries has a valid package name")
     return tuple(seen.values())

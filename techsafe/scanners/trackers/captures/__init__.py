@@ -20,6 +20,7 @@ class Capture:
     sightings: list[Sighting] = field(default_factory=list)
     problem: str = ""
     header: dict[str, Any] = field(default_factory=dict)  # sightings files: started, place...
+    readable: bool = True  # False: nothing in it could be read at all (`problem` says why)
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -41,7 +42,7 @@ def read_capture(data: bytes) -> Capture:
     fmt = sniff_format(data[: 1 << 16])
     if fmt == "btsnoop":
         r = btsnoop.read(data)
-        return Capture(fmt, r.sightings, r.problem)
+        return Capture(fmt, r.sightings, r.problem, readable=r.readable)
     if fmt in ("pcap", "pcapng"):
         r = pcap.read(data)
         return Capture(fmt, r.sightings, r.problem)

@@ -36,16 +36,19 @@ class BtsnoopResult:
     sightings: list[Sighting] = field(default_factory=list)
     problem: str = ""
     packets: int = 0
+    readable: bool = True  # False: nothing in the file can be read (e.g. a datalink techsafe does not decode)
 
 
 def read(data: bytes) -> BtsnoopResult:
     out = BtsnoopResult()
     if len(data) < 16 or data[:8] != MAGIC:
-        out.problem = "not a btsnoop file (bad magic bytes)"
+        out.problem, out.readable = "not a btsnoop file (bad magic bytes)", False
         return out
     datalink = int.from_bytes(data[12:16], "big")
     if datalink not in DATALINKS:
-        out.problem = f"btsnoop datalink {datalink} is not HCI (1001, 1002 or 2001)"
+        out.problem = (f"btsnoop datalink {datalink} is not one techsafe reads "
+                       "(only HCI logs: 1001, 1002 or 2001, as Android's btsnoop_hci.log and `btmon -w` write)")
+        out.readable = False
         return out
     i = 16
     while i < len(data):
