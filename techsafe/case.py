@@ -252,11 +252,13 @@ class Case:
             complete=complete,
             meta=dict(meta or {}),
         )
-        # The index line is written only once the bytes are safely on disk.
-        _append_line(self.root / "artifacts.jsonl", record.to_json())
         from techsafe import ledger
 
-        ledger.record_arrival(str(self.info.get("case_id", "")), sha256)
+        # Remembered outside the case before it is indexed, so a crash in
+        # between never makes an indexed artifact look foreign.
+        ledger.record_arrival(self.info, sha256)
+        # The index line is written only once the bytes are safely on disk.
+        _append_line(self.root / "artifacts.jsonl", record.to_json())
         return record
 
     def artifacts(self, source: str | None = None) -> list[ArtifactRecord]:
@@ -327,15 +329,18 @@ class Case:
 
     def archive_previous_results(self) -> str | None:
         """Before a re-analysis overwrites them, move findings.json and reports/
-        to history/<time>/ so earlier results stay part of the record, with a
-        copy of case.json (which feeds produced them)."""
+        to history/<time>/ so earlier results stay part of the record, with
+        copies of case.json (which feeds produced them) and of the seal
+        (manifest and signature: who vouched for them)."""
         old = [p for p in (self.root / "findings.json", self.root / "reports") if p.exists()]
         if not old:
             return None
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         dest = self.root / "history" / stamp
         private_dirs(dest)
-        atomic_write(dest / "case.json", (self.root / "case.json").read_bytes())
+        for name in ("case.json", MANIFEST, MANIFEST_SIG):  # which feeds, and who sealed the earlier results
+            if (self.root / name).is_file():
+                atomic_write(dest / name, (self.root / name).read_bytes())
         for p in old:
             os.replace(p, dest / p.name)
         _fsync_dir(self.root)

@@ -5,10 +5,11 @@ whoever deletes the manifest can edit artifacts, fix their hashes in
 artifacts.jsonl and ask for a fresh seal. So techsafe records, in the user's
 data folder (0600, append-only, hashes and case ids only, no personal data):
 
-  arrivals.jsonl  the SHA-256 of every artifact it stored, as it stored it
+  arrivals.jsonl  the SHA-256 of every artifact it stored, per case, as it stored it
   seals.jsonl     every manifest it sealed, per case
 
-and refuses to seal an unsealed case holding an artifact it never stored,
+and refuses to seal an unsealed case holding an artifact it never stored for
+that case (edited, or taken from another case; a case is its id and creation time),
 reports a deleted manifest of a case it sealed as tampering, and tells an
 older sealed copy from the latest one. Someone with the operator's login can
 rewrite these files too (SECURITY.md says so).
@@ -61,19 +62,20 @@ def case_key(info: dict[str, Any]) -> str:
 # ---- artifacts ------------------------------------------------------------------
 
 
-def record_arrival(case_id: str, sha256: str) -> None:
-    _append(ARRIVALS, [{"case": case_id, "sha256": sha256}])
+def record_arrival(info: dict[str, Any], sha256: str) -> None:
+    _append(ARRIVALS, [{"case": case_key(info), "sha256": sha256}])
 
 
-def foreign(hashes: Iterable[str]) -> set[str]:
-    """The hashes among `hashes` that this laptop never stored as an artifact."""
+def foreign(info: dict[str, Any], hashes: Iterable[str]) -> set[str]:
+    """The hashes among `hashes` that this laptop never stored as an artifact
+    of this case (another case's file, or one it never saw)."""
     wanted = set(hashes)
-    if not wanted:
-        return set()
+    key = case_key(info)
     for entry in _entries(ARRIVALS):
-        wanted.discard(entry.get("sha256"))
         if not wanted:
             break
+        if entry.get("case") == key:
+            wanted.discard(entry.get("sha256"))
     return wanted
 
 

@@ -49,6 +49,7 @@ def detect(path: Path) -> tuple[str, str] | None:
         what = mod.detect(path)
         if what:
             return platform, what
+    _refuse_unread_capture(Path(path))
     return None
 
 
@@ -63,6 +64,54 @@ def _refuse_damaged_zip(path: Path) -> None:
         magic = fh.read(4)
     if magic in (b"PK\x03\x04", b"PK\x05\x06") and not zipfile.is_zipfile(path):
         raise InputError(f"{path}: damaged or incomplete zip (its table of contents is missing); copy it again")
+
+
+CAPTURE_LINKTYPES_READ = "Ethernet, Linux cooked (SLL/SLL2), raw IP and Bluetooth HCI/LE link types"
+
+
+def _refuse_unread_capture(path: Path) -> None:
+    """A pcap/pcapng no scanner took: say why (its link types), not just
+    "not a format techsafe reads", which would send the caseworker looking
+    for the wrong problem."""
+    from techsafe.scanners.network.pcapfile import TRAFFIC_LINKTYPES, linktype_text, linktypes_of
+    from techsafe.scanners.trackers.captures.pcap import BLE_LINKTYPES
+
+    if not path.is_file():
+        return
+    try:
+        found = linktypes_of(path)
+    except OSError:
+        return
+    if found is None:
+        return  # not a pcap/pcapng at all
+    fmt, linktypes = found
+    if not linktypes:
+        if fmt == "pcap":
+            raise InputError(f"{path}: a pcap capture whose file header is cut short; copy it again")
+        raise InputError(
+            f"{path}: a pcapng capture with no interface description (link type) before its packets, "
+            "which techsafe cannot read"
+        )
+
+    def listed(types) -> str:
+        texts = [linktype_text(t) for t in sorted(types)]
+        return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
+
+    def types(kind: str, found) -> str:
+        return f"{kind}link type{'s' if len(found) > 1 else ''} {listed(found)}"
+
+    unread = linktypes - TRAFFIC_LINKTYPES - BLE_LINKTYPES
+    if unread:
+        raise InputError(
+            f"{path}: a {fmt} capture with {types('', unread)}, which techsafe does not read; "
+            f"it reads {CAPTURE_LINKTYPES_READ}"
+        )
+    ip, ble = linktypes & TRAFFIC_LINKTYPES, linktypes & BLE_LINKTYPES
+    if ip and ble:
+        raise InputError(
+            f"{path}: a {fmt} capture mixing {types('network ', ip)} with {types('Bluetooth ', ble)} in one file, "
+            "which techsafe does not read; save them to separate files"
+        )
 
 
 PHONE_PLATFORMS = ("android", "ios")

@@ -24,33 +24,85 @@ def feed_warning(indicators: "IndicatorSet") -> str | None:
     return None if ok else message
 
 
-def ensure_intact(case: "Case") -> tuple[NotChecked, ...]:
-    """Before re-analysing a saved case: never analyse or re-seal changed evidence.
+def ensure_intact(case: "Case", trusted_keys: tuple[str, ...] = ()) -> tuple[NotChecked, ...]:
+    """Before re-analysing a saved case or adding to it: never analyse or
+    re-seal changed evidence.
 
-    A sealed case must match its manifest (another laptop's signature is fine:
-    cases are handed over). Any case's artifacts must match the SHA-256 each
-    had when stored. Files written but never indexed (a scan killed at that
-    instant, or planted) are not read, and are said so.
+    A sealed case must match its manifest, signed by this laptop or by a key
+    the operator vouches for (`--public-key`, the key printed in the case's
+    report): re-sealing replaces the signature, so an unknown signer is never
+    silently taken over. An unsealed case (a scan cut short) may hold only
+    artifacts this laptop stored for it (see techsafe/ledger.py). Any case's
+    artifacts must match the SHA-256 each had when stored. A sealed case that
+    only grew by an import cut short (SIGKILL) is finished, not refused.
+    Files written but never indexed are not read, and are said so.
     """
     from techsafe.case import MANIFEST, CaseError
-    from techsafe.report.sign import verify_case
+    from techsafe.report.sign import fingerprint, verify_case
 
-    # Acceptable: no manifest at all (a scan interrupted before sealing) and a
-    # signature by another laptop (cases are handed over). A manifest deleted
-    # from a case sealed on this laptop is reported as tampering by verify_case.
+    check = verify_case(case.root, trusted_keys)
     unsealed = not (case.root / MANIFEST).exists()
-    problems = [p.message for p in verify_case(case.root).problems
-                if p.kind != "untrusted" and not (unsealed and p.kind == "manifest")]
-    changed, unindexed = case.index_problems()
-    problems += changed
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    problems = [p for p in check.problems if not (unsealed and p.kind == "manifest")]
+    if problems and not unsealed and _import_cut_short(case, problems):
+        problems = []
+    if [p.kind for p in problems] == ["untrusted"]:
         raise CaseError(
-            f"{case.root}: {problems[0]}{more}. The case changed after it was recorded, so techsafe will not "
+            f"{case.root}: sealed by another laptop's key {fingerprint(check.signer)}, which this laptop does not "
+            "know; techsafe will not re-seal it with its own key unless you vouch for that key: compare it with the "
+            "key printed in the case's report, then add --public-key KEY"
+        )
+    messages = [p.message for p in problems]
+    changed, unindexed = case.index_problems()
+    messages += changed
+    if messages:
+        more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+        raise CaseError(
+            f"{case.root}: {messages[0]}{more}. The case changed after it was recorded, so techsafe will not "
             f"analyze or re-seal it; `techsafe case verify {case.root}` lists every change."
         )
     return tuple(NotChecked("case", f"{rel} was written but never recorded (an interrupted scan?); it was not used", rel)
                  for rel in unindexed)
+
+
+def _import_cut_short(case: "Case", problems) -> bool:
+    """True when every difference from the seal is what an import killed
+    half-way leaves: the append-only indexes grew past their sealed content,
+    and the only new files are under artifacts/, each stored by this laptop
+    for this case (indexed or not: an unindexed one is not used)."""
+    from techsafe import ledger
+    from techsafe.case import sha256_file
+    from techsafe.report.sign import manifest_entries
+
+    sealed = manifest_entries(case.root)
+    records = {r.path: r for r in case.artifacts()}
+    added: list[str] = []
+    for p in problems:
+        if p.kind == "changed" and p.path in ("artifacts.jsonl", "log.jsonl"):
+            if not _grew_from(case.root / p.path, sealed.get(p.path, "")):
+                return False
+        elif p.kind == "added" and p.path.startswith("artifacts/"):
+            if p.path in records:
+                added.append(records[p.path].sha256)
+            else:
+                added.append(sha256_file(case.root / p.path))  # stored, killed before it was indexed
+        else:
+            return False
+    return not ledger.foreign(case.info, added)
+
+
+def _grew_from(path, sealed_sha256: str) -> bool:
+    """Whether the file starts with whole lines whose SHA-256 is the sealed one."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    if digest.hexdigest() == sealed_sha256:
+        return True
+    with open(path, "rb") as fh:
+        for line in fh:
+            digest.update(line)
+            if line.endswith(b"\n") and digest.hexdigest() == sealed_sha256:
+                return True
+    return False
 
 
 def analyze_and_seal(case: "Case", indicators: "IndicatorSet", extra_gaps: tuple[NotChecked, ...] = ()) -> Analysis:

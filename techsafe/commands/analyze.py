@@ -18,7 +18,10 @@ from techsafe.commands.common import fail, interrupted, new_case, show
               help="Case folder to store the input in (default: a new folder under ./cases/).")
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.option("--password", default=None, help="Password of an encrypted iPhone backup (asked when needed).")
-def analyze(path_text: str, case_dir: Path | None, as_json: bool, password: str | None) -> None:
+@click.option("--public-key", "public_keys", multiple=True, metavar="KEY",
+              help="A case sealed on another laptop: vouch for its key (ed25519:..., printed in its report).")
+def analyze(path_text: str, case_dir: Path | None, as_json: bool, password: str | None,
+            public_keys: tuple[str, ...] = ()) -> None:
     """Analyze PATH: a case folder (re-analyzed with today's signatures), an androidqf
     folder or zip, a dumpsys text dump, a bugreport, an iPhone backup, an iPhone
     installation_proxy app list (.plist), or a pcap/pcapng/btsnoop capture."""
@@ -37,7 +40,7 @@ def analyze(path_text: str, case_dir: Path | None, as_json: bool, password: str 
             case = Case.open(path)
             with case.lock():
                 before = _snapshot(case.root)
-                gaps = ensure_intact(case)  # before anything is written to the case
+                gaps = ensure_intact(case, public_keys)  # before anything is written to the case
                 indicators = load_indicators()
                 analysis = analyze_and_seal(case, indicators, gaps)
         else:
@@ -55,7 +58,7 @@ def analyze(path_text: str, case_dir: Path | None, as_json: bool, password: str 
             case = new_case(case_dir, "case")
             with case.lock():
                 before = None if fresh else _snapshot(case.root)
-                gaps = () if fresh else ensure_intact(case)  # never add to (and re-seal) a changed case
+                gaps = () if fresh else ensure_intact(case, public_keys)  # never add to (and re-seal) a changed case
                 try:
                     _ingest(path, case, found, password)
                     copying = False
@@ -94,8 +97,11 @@ def _stopped(path: Path, case, *, fresh: bool, copying: bool, before) -> NoRetur
     """Ctrl-C: say what is kept and how to finish, in one line, exit 130;
     the case log records it (as `techsafe scan` does) unless that would be
     the only change to a sealed case (its seal would then no longer hold)."""
+    import signal
+
     from techsafe.case import MANIFEST
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
     if case is None or not case.root.is_dir():
         interrupted(f"stopped (Ctrl-C) while reading {path}; nothing was changed or analyzed")
     root = case.root

@@ -28,7 +28,7 @@ def verify(case_path: Path, public_keys: tuple[str, ...]) -> None:
     from techsafe.report.sign import fingerprint, verify_case
 
     try:
-        Case.open(case_path)
+        opened = Case.open(case_path)
         for key in public_keys:
             fingerprint(key)  # rejects a mistyped key with a clear message
     except CaseError as exc:
@@ -36,15 +36,20 @@ def verify(case_path: Path, public_keys: tuple[str, ...]) -> None:
     except ValueError as exc:
         raise click.ClickException(f"--public-key: {exc}") from None
     result = verify_case(case_path, public_keys)
-    if result.ok:
+    try:
+        changed, _ = opened.index_problems()  # artifacts against the hashes recorded as they arrived
+    except CaseError as exc:
+        changed = [str(exc)]
+    problems = [p.message for p in result.problems] + changed
+    if not problems:
         click.echo(
             f"OK: {result.files_checked} files match the signed manifest; "
             f"signed by {result.signer} ({fingerprint(result.signer)})"
         )
         return
-    for problem in result.problems:
-        click.echo(problem.message)
-    click.echo(f"FAILED: {len(result.problems)} problem(s) in {case_path}", err=True)
+    for message in problems:
+        click.echo(message)
+    click.echo(f"FAILED: {len(problems)} problem(s) in {case_path}", err=True)
     sys.exit(1)
 
 

@@ -39,7 +39,7 @@ def report(case_path: Path, fmt: str, redact: bool, output: Path | None, force: 
     from techsafe.case import Case, CaseError, atomic_write
     from techsafe.report.content import ReportError, build_report
     from techsafe.report.render import render
-    from techsafe.report.sign import SigningError, seal_case, verify_case
+    from techsafe.report.sign import SigningError, public_key_text, seal_case, verify_case
 
     try:
         case = Case.open(case_path)
@@ -87,11 +87,15 @@ def report(case_path: Path, fmt: str, redact: bool, output: Path | None, force: 
     else:
         suffix = "-redacted" if redact else ""
         target = output or case.root / "reports" / f"report{suffix}.{EXTENSIONS[fmt]}"
+        inside = case.root.resolve() in target.resolve().parents
+        if inside and check.ok and check.signer != public_key_text():
+            # Writing into it would need a new seal, and this laptop's key would replace the one vouched for.
+            raise click.ClickException(
+                f"{case.root}: sealed on another laptop; write the report outside the case with -o FILE")
         try:
             atomic_write(target, text.encode("utf-8"))
         except OSError as exc:
             raise click.ClickException(f"{target}: cannot write the report ({exc.strerror})") from None
-        inside = case.root.resolve() in target.resolve().parents
         if inside and check.ok:
             seal_case(case)  # the report joins the signed manifest
         click.echo(f"Report written to {target}")

@@ -96,7 +96,14 @@ def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str =
     """
     from techsafe.workflow import analyze_and_seal, feed_warning, load_indicators
 
+    from techsafe.case import CaseError
+    from techsafe.workflow import ensure_intact
+
     case = new_case(case_dir, case_prefix)
+    try:
+        gaps = ensure_intact(case) if case.artifacts() else ()  # never add to (and re-seal) a changed case
+    except CaseError as exc:
+        fail(str(exc))
     if simulated:
         if case.artifacts() and case.info.get("simulated") is not True:
             fail(f"{case.root}: holds a real scan; a practice scan goes into a new case folder")
@@ -112,7 +119,7 @@ def run_steps(steps, case_dir: Path | None, *, as_json: bool, case_prefix: str =
         with case.lock():
             for step in steps:
                 missing += step(case)
-            analysis = analyze_and_seal(case, indicators, tuple(NotChecked("scan", m) for m in missing))
+            analysis = analyze_and_seal(case, indicators, gaps + tuple(NotChecked("scan", m) for m in missing))
     except KeyboardInterrupt:
         interrupted(f"stopped (Ctrl-C). Everything collected so far is kept in {case.root}; "
                     f"`techsafe analyze {case.root}` checks it and lists what is missing.", case=case, event="scan.interrupted")

@@ -142,12 +142,13 @@ def _foreign_artifacts(root: Path) -> list[Problem]:
     from techsafe.case import CaseError
 
     try:
-        records = Case.open(root).artifacts()
+        case = Case.open(root)
+        records = case.artifacts()
+        unknown = ledger.foreign(case.info, (r.sha256 for r in records))
     except (CaseError, OSError, ValueError):
         return []  # an unreadable index is reported by the index check
-    unknown = ledger.foreign(r.sha256 for r in records)
-    return [Problem("foreign", r.path, f"unknown origin: {r.path} was not stored by techsafe on this laptop and "
-                    "the case has no signed manifest (finish the case on the laptop that collected it)")
+    return [Problem("foreign", r.path, f"unknown origin: {r.path} was not stored for this case by techsafe on this "
+                    "laptop and the case has no signed manifest (finish the case on the laptop that collected it)")
             for r in records if r.sha256 in unknown]
 
 
@@ -187,11 +188,12 @@ class Verification:
 
 def case_files(root: Path) -> list[str]:
     """Every file or link now in the case (what an intruder could have added),
-    except the manifest and its signature."""
+    except the manifest and its signature, and torn temporary files of an
+    interrupted write (never read, never sealed: see Case.files)."""
     out = []
     for path in root.rglob("*"):
         rel = path.relative_to(root).as_posix()
-        if rel in (MANIFEST, MANIFEST_SIG):
+        if rel in (MANIFEST, MANIFEST_SIG) or path.name.startswith(".tmp-"):
             continue
         if path.is_symlink() or path.is_file():
             out.append(rel)
@@ -219,15 +221,8 @@ def verify_case(root: Path, trusted_keys: Iterable[str] = ()) -> Verification:
         problems.append(Problem("manifest", MANIFEST, f"{MANIFEST} is too large to be a techsafe manifest"))
         return Verification(tuple(problems), 0)
     manifest = manifest_path.read_bytes()
-
-    listed: dict[str, str] = {}
-    for number, line in enumerate(manifest.decode("utf-8", "replace").splitlines(), 1):
-        m = _MANIFEST_LINE.match(line)
-        rel = m.group(2) if m else ""
-        if not m or rel.startswith("/") or ".." in rel.split("/") or rel in listed:
-            problems.append(Problem("manifest", MANIFEST, f"{MANIFEST} line {number} is malformed"))
-            continue
-        listed[rel] = m.group(1)
+    listed, malformed = _parse_manifest(manifest)
+    problems += [Problem("manifest", MANIFEST, f"{MANIFEST} line {number} is malformed") for number in malformed]
 
     present = set(case_files(root))
     for rel, expected in listed.items():
@@ -252,6 +247,28 @@ def verify_case(root: Path, trusted_keys: Iterable[str] = ()) -> Verification:
     if sig_problem:
         problems.append(sig_problem)
     return Verification(tuple(problems), len(listed), signer)
+
+
+def _parse_manifest(manifest: bytes) -> tuple[dict[str, str], list[int]]:
+    """({path: SHA-256}, numbers of malformed lines)."""
+    listed: dict[str, str] = {}
+    malformed: list[int] = []
+    for number, line in enumerate(manifest.decode("utf-8", "replace").splitlines(), 1):
+        m = _MANIFEST_LINE.match(line)
+        rel = m.group(2) if m else ""
+        if not m or rel.startswith("/") or ".." in rel.split("/") or rel in listed:
+            malformed.append(number)
+            continue
+        listed[rel] = m.group(1)
+    return listed, malformed
+
+
+def manifest_entries(root: Path) -> dict[str, str]:
+    """{path: SHA-256} of the case's manifest ({} when there is none)."""
+    path = Path(root) / MANIFEST
+    if not path.is_file() or path.stat().st_size > _MAX_MANIFEST_BYTES:
+        return {}
+    return _parse_manifest(path.read_bytes())[0]
 
 
 def _check_signature(root: Path, manifest: bytes, trusted_keys: Iterable[str]) -> tuple[Problem | None, str]:

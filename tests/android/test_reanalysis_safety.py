@@ -166,7 +166,7 @@ def test_a_case_renamed_to_dodge_the_seal_ledger_is_still_not_blessed(sealed_cas
     (sealed_case / "case.json").write_text(json.dumps(info))
     (sealed_case / "manifest.sha256").unlink()
     (sealed_case / "manifest.sig").unlink()
-    unknown = (f"unknown origin: {rel} was not stored by techsafe on this laptop and the case has no signed "
+    unknown = (f"unknown origin: {rel} was not stored for this case by techsafe on this laptop and the case has no signed "
                "manifest (finish the case on the laptop that collected it)")
     analyze = run("analyze", str(sealed_case))
     assert analyze.exit_code == 1 and unknown in analyze.stderr
@@ -230,3 +230,76 @@ def test_case_option_naming_a_file(techsafe_home, shared, tmp_path):
     target.write_text("x")
     result = run("analyze", str(shared / "captures/android/isdi/android7-full-dump.txt"), "--case", str(target))
     assert result.exit_code == 1 and result.stderr.strip().endswith("--case must be a folder (this is a file)")
+
+
+def test_a_case_resealed_with_an_unknown_key_is_not_taken_over(sealed_case, tmp_path, monkeypatch):
+    """Found by a caseworker test: edit an artifact, fix artifacts.jsonl, re-make
+    the manifest and sign it with a new key. Re-sealing would replace that
+    signature with this laptop's, so analyze refuses until the operator vouches
+    for the key (which would not match the one printed in the case's report)."""
+    from techsafe.report.sign import fingerprint, public_key_text, seal_case
+
+    _edit_dump_and_fix_its_hash(sealed_case)
+    home = tmp_path / "techsafe-home"
+    monkeypatch.setenv("TECHSAFE_HOME", str(tmp_path / "forger"))
+    seal_case(Case(sealed_case))
+    forger = public_key_text()
+    monkeypatch.setenv("TECHSAFE_HOME", str(home))
+    result = run("analyze", str(sealed_case))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"techsafe: {sealed_case}: sealed by another laptop's key {fingerprint(forger)}, which this laptop does not "
+        "know; techsafe will not re-seal it with its own key unless you vouch for that key: compare it with the key "
+        "printed in the case's report, then add --public-key KEY\n")
+    assert "manifest.sig" in {p.name for p in sealed_case.iterdir()}
+    assert run("case", "verify", str(sealed_case)).exit_code == 1  # still not this laptop's seal
+
+
+def test_evidence_of_a_renamed_case_is_foreign_to_it(sealed_case):
+    """Deleting artifacts and renaming the case (new id and date) to dodge the
+    seal ledger: what is left was stored for another case."""
+    info = json.loads((sealed_case / "case.json").read_text())
+    info["case_id"], info["created"] = "case-z", "2026-01-01T00:00:00.000Z"
+    (sealed_case / "case.json").write_text(json.dumps(info))
+    (sealed_case / "manifest.sha256").unlink()
+    (sealed_case / "manifest.sig").unlink()
+    result = run("analyze", str(sealed_case))
+    assert result.exit_code == 1
+    assert "was not stored for this case by techsafe on this laptop" in result.stderr
+
+
+def test_a_report_never_replaces_a_vouched_signature(sealed_case, tmp_path, monkeypatch):
+    monkeypatch.setenv("TECHSAFE_HOME", str(tmp_path / "police-laptop"))
+    from techsafe.report.sign import verify_case
+
+    key = verify_case(sealed_case).signer  # made on the laptop that collected it
+    result = run("report", str(sealed_case), "--public-key", key)
+    assert result.exit_code == 1
+    assert result.stderr == f"techsafe: {sealed_case}: sealed on another laptop; write the report outside the case with -o FILE\n"
+    assert run("report", str(sealed_case), "--public-key", key, "-o", str(tmp_path / "r.html")).exit_code == 0
+    assert run("case", "verify", str(sealed_case), "--public-key", key).exit_code == 0
+
+
+@pytest.mark.parametrize("torn", [False, True])
+def test_an_import_killed_half_way_into_a_sealed_case_is_finished(sealed_case, torn):
+    """SIGKILL while adding an input to a sealed case leaves new artifacts, a
+    longer index and log (and maybe a torn temporary file): all of it this
+    laptop's own doing for this case, so `analyze` finishes the case."""
+    case = Case(sealed_case)
+    case.add_artifact("network", "traffic/capture-1.pcap", b"\xd4\xc3\xb2\xa1" + b"\0" * 20, command="import")
+    case.log("ingest", platform="network", input="pcap")
+    if torn:
+        (sealed_case / "artifacts/network/traffic/.tmp-x1capture-2.pcap").write_bytes(b"half")
+    assert run("case", "verify", str(sealed_case)).exit_code == 1
+    result = run("analyze", str(sealed_case))
+    assert result.exit_code == 0, result.output
+    assert run("case", "verify", str(sealed_case)).exit_code == 0
+    sealed = (sealed_case / "manifest.sha256").read_text()
+    assert "artifacts/network/traffic/capture-1.pcap" in sealed and ".tmp-" not in sealed
+
+
+def test_a_planted_file_is_not_taken_for_a_killed_import(sealed_case):
+    (sealed_case / "artifacts/network").mkdir()
+    (sealed_case / "artifacts/network/capture-9.pcap").write_bytes(b"planted")
+    result = run("analyze", str(sealed_case))
+    assert result.exit_code == 1 and "added file: artifacts/network/capture-9.pcap" in result.stderr

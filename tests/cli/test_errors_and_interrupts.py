@@ -17,16 +17,20 @@ from techsafe.cli import cli
 REPO = Path(__file__).resolve().parents[2]
 
 # Runs `techsafe ARGS...` (the real entry point) and delivers a real SIGINT to
-# itself when MODULE.FUNCTION is called, i.e. at a known point of the command.
+# itself when MODULE.FUNCTION is called, i.e. at a known point of the command
+# (several points, comma-separated: a Ctrl-C pressed again).
 SIGINT_AT = """
 import importlib, os, signal, sys
-module, name = sys.argv[1].rsplit(".", 1)
-mod = importlib.import_module(module)
-real = getattr(mod, name)
-def interrupted(*args, **kwargs):
-    os.kill(os.getpid(), signal.SIGINT)
-    return real(*args, **kwargs)
-setattr(mod, name, interrupted)
+def patch(where):
+    module, name = where.rsplit(".", 1)
+    mod = importlib.import_module(module)
+    real = getattr(mod, name)
+    def interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(*args, **kwargs)
+    setattr(mod, name, interrupted)
+for where in sys.argv[1].split(","):
+    patch(where)
 from techsafe.cli import main
 sys.argv = ["techsafe"] + sys.argv[2:]
 main()
@@ -114,7 +118,9 @@ def test_ctrl_c_while_adding_to_a_sealed_case_puts_it_back(techsafe_home, tmp_pa
     capture = tmp_path / "phone-traffic.pcap"  # the phone's traffic, to go with its acquisition
     wrpcap(str(capture), [Ether() / IP(src="192.168.1.20", dst="192.168.1.1") / UDP(sport=5353, dport=53)
                           / DNS(rd=1, qd=DNSQR(qname="example.org"))])
-    r = _ctrl_c_at("techsafe.pipeline.analyze_case", "analyze", str(capture), "--case", str(case))
+    # Ctrl-C, and Ctrl-C again while techsafe puts the case back
+    r = _ctrl_c_at("techsafe.pipeline.analyze_case,techsafe.commands.analyze._roll_back",
+                   "analyze", str(capture), "--case", str(case))
     assert r.returncode == 130, r.stderr
     assert r.stderr == (f"techsafe: stopped (Ctrl-C) before the analysis finished; {case} was put back as it was "
                         f"(its seal holds); run `techsafe analyze {capture} --case {case}` again to add it\n")

@@ -119,7 +119,8 @@ def ingest(path: Path, case: "Case") -> None:
 
 def _main_entry(path: Path) -> str | None:
     """The main text file a bugreport's main_entry.txt names (AOSP dumpstate
-    writes `bugreport-<device>-<date>.txt` there), or None."""
+    writes `bugreport-<device>-<date>.txt` there), or None. An encrypted
+    main_entry.txt is an InputError: the bugreport cannot be read."""
     raw = b""
     try:
         if path.is_dir():
@@ -131,6 +132,7 @@ def _main_entry(path: Path) -> str | None:
             with zipfile.ZipFile(path) as zf:
                 names = [n for n in zf.namelist() if PurePosixPath(n).name == "main_entry.txt"]
                 if names:
+                    _refuse_encrypted(path, zf.getinfo(names[0]), names[0])
                     with zf.open(names[0]) as fh:
                         raw = fh.read(4096)
     except (OSError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError):
@@ -174,6 +176,16 @@ def _safe_member(name: str) -> str | None:
     return "/".join(parts)
 
 
+# Bit 0 of a zip entry's general purpose flags: the entry is encrypted (APPNOTE 4.4.4).
+_ZIP_ENCRYPTED = 0x1
+
+
+def _refuse_encrypted(path: Path, info: zipfile.ZipInfo, rel: str) -> None:
+    """A password-protected member: one plain line, never zipfile's repr of the entry."""
+    if info.flag_bits & _ZIP_ENCRYPTED:
+        raise InputError(f"{path}: {rel[:80]} is encrypted (a password-protected zip); techsafe cannot read it")
+
+
 def _zip_files(path: Path) -> Iterator[tuple[str, bytes | None]]:
     """(member path, bytes) of each file; bytes None for a symlink entry."""
     total = 0
@@ -197,6 +209,7 @@ def _zip_files(path: Path) -> Iterator[tuple[str, bytes | None]]:
             if rel in seen:  # the later copy would silently replace the earlier one
                 raise InputError(f"{path}: archive member {rel[:80]!r} appears twice; refusing")
             seen.add(rel)
+            _refuse_encrypted(path, info, rel)
             chunks, size = [], 0
             try:
                 with zf.open(info) as member:

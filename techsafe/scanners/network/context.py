@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 NO_SCAN = "no home-network scan in this case (techsafe network scan)"
 
 
+def cut_short_reason(result: "TrafficResult") -> str:
+    """The not-checked line for a capture whose packets were cut short by its snap length."""
+    snap = "/".join(map(str, result.snaplens)) or "unknown"
+    return (
+        f"{result.cut_short} of {result.packets} packets were cut short by the capture (snap length {snap} bytes): "
+        "host names in them may be missed; capture again without a snap-length limit"
+    )
+
+
 class NetworkContext:
     def __init__(self, case: "Case", indicators: Any) -> None:
         self.case = case
@@ -48,6 +57,8 @@ class NetworkContext:
                 self.gaps.append(
                     NotChecked("network.traffic", f"capture read only in part: {result.problem}", rec.path)
                 )
+            if result.cut_short:  # host names past the cut are invisible: never an "all clear" for them
+                self.gaps.append(NotChecked("network.traffic", cut_short_reason(result), rec.path))
             if result.packets == 0:  # an empty capture proves nothing: never an "all clear"
                 self.gaps.append(NotChecked("network.traffic", "the capture holds no packets", rec.path))
             if result.skipped_linktypes:

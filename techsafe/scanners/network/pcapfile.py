@@ -38,6 +38,51 @@ TRAFFIC_LINKTYPES = frozenset(
     {LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2}
 )
 
+# Plain names of common link types, for the message about a capture techsafe
+# does not read (numbers from https://www.tcpdump.org/linktypes.html).
+LINKTYPE_NAMES = {
+    0: "BSD loopback",
+    1: "Ethernet",
+    9: "PPP",
+    50: "PPP in HDLC framing",
+    51: "PPPoE",
+    101: "raw IP",
+    104: "Cisco HDLC",
+    105: "Wi-Fi 802.11",
+    108: "OpenBSD loopback",
+    113: "Linux cooked SLL",
+    117: "OpenBSD pflog",
+    119: "Wi-Fi 802.11 with Prism header",
+    127: "Wi-Fi 802.11 with radiotap header",
+    163: "Wi-Fi 802.11 with AVS header",
+    187: "Bluetooth HCI H4",
+    189: "Linux USB",
+    192: "Wi-Fi 802.11 with PPI header",
+    195: "IEEE 802.15.4",
+    201: "Bluetooth HCI H4 with direction",
+    220: "Linux USB (memory-mapped)",
+    227: "SocketCAN",
+    228: "raw IPv4",
+    229: "raw IPv6",
+    230: "IEEE 802.15.4 without FCS",
+    249: "USBPcap",
+    251: "Bluetooth LE link layer",
+    252: "Wireshark upper PDU",
+    253: "Linux netlink",
+    254: "Bluetooth Linux monitor",
+    256: "Bluetooth LE link layer with radio header",
+    272: "Nordic BLE sniffer",
+    276: "Linux cooked SLL2",
+}
+LINKTYPE_NAMES.update({n: f"private use (DLT_USER{n - 147})" for n in range(147, 163)})
+
+
+def linktype_text(linktype: int) -> str:
+    """'127 (Wi-Fi 802.11 with radiotap header)', or just '999' when the number has no known name."""
+    name = LINKTYPE_NAMES.get(linktype)
+    return f"{linktype} ({name})" if name else str(linktype)
+
+
 CHUNK = 1 << 20
 MAX_PACKET = 1 << 18  # larger "packets" mean a corrupt file, not a jumbo frame
 MAX_BLOCK = 1 << 24
@@ -61,7 +106,11 @@ class CaptureReader:
 
     After iteration, `problem` is "" for a clean file or a plain reason
     (truncated, corrupt block); `packets` counts frames yielded and
-    `linktypes` the link types seen.
+    `linktypes` the link types seen. `cut_short` counts frames the capture
+    tool kept only in part (captured length < original length, a snap-length
+    limit) and `snaplens` the snap lengths that cut them: per interface, the
+    longest captured length of a cut frame (what the capture tool really kept,
+    whatever its header claims).
     """
 
     def __init__(self, fh: BinaryIO) -> None:
@@ -69,6 +118,8 @@ class CaptureReader:
         self.problem = ""
         self.packets = 0
         self.linktypes: set[int] = set()
+        self.cut_short = 0
+        self.snaplens: set[int] = set()
         head = fh.read(12)
         self.format = capture_format(head)
         if self.format is None:
@@ -89,6 +140,7 @@ class CaptureReader:
             return
         linktype = struct.unpack(endian + "I", rest[8:12])[0] & 0xFFFF
         self.linktypes.add(linktype)
+        longest_cut = 0
         rec = struct.Struct(endian + "IIII")
         unpack_from = rec.unpack_from
         read = self._fh.read
@@ -103,13 +155,17 @@ class CaptureReader:
                     off = 0
                 end = len(buf)
                 while off + 16 <= end:
-                    sec, frac, incl, _orig = unpack_from(buf, off)
+                    sec, frac, incl, orig = unpack_from(buf, off)
                     if incl > MAX_PACKET:
                         self.problem = f"corrupt packet record after {count} packets (length {incl})"
                         return
                     stop = off + 16 + incl
                     if stop > end:
                         break
+                    if incl < orig:  # cut short by the capture's snap length
+                        self.cut_short += 1
+                        if incl > longest_cut:
+                            longest_cut = incl
                     count += 1
                     yield sec + frac * scale, linktype, buf[off + 16 : stop]
                     off = stop
@@ -119,6 +175,8 @@ class CaptureReader:
                     return
         finally:
             self.packets = count
+            if self.cut_short:
+                self.snaplens.add(longest_cut)
 
     # ---- pcapng ------------------------------------------------------------
     def _pcapng(self) -> Iterator[tuple[float, int, bytes]]:
@@ -127,7 +185,16 @@ class CaptureReader:
         off = 0
         count = 0
         endian = "<"
-        interfaces: list[tuple[int, float, int]] = []  # (linktype, seconds per tick, snaplen)
+        # (linktype, seconds per tick, snaplen, number of the interface in the whole file)
+        interfaces: list[tuple[int, float, int, int]] = []
+        idbs = 0
+        longest_cut: dict[int, int] = {}  # interface number -> longest captured length of a cut frame
+
+        def cut(ifno: int, caplen: int) -> None:
+            self.cut_short += 1
+            if caplen > longest_cut.get(ifno, -1):
+                longest_cut[ifno] = caplen
+
         try:
             while True:
                 if off + 12 > len(buf):
@@ -169,11 +236,13 @@ class CaptureReader:
                     if end - body < 20:
                         self.problem = f"corrupt packet block after {count} packets"
                         return
-                    iface, hi, lo, caplen, _orig = struct.unpack_from(endian + "IIIII", buf, body)
+                    iface, hi, lo, caplen, orig = struct.unpack_from(endian + "IIIII", buf, body)
                     if iface >= len(interfaces) or body + 20 + caplen > end:
                         self.problem = f"corrupt packet block after {count} packets"
                         return
-                    linktype, tick, _snap = interfaces[iface]
+                    linktype, tick, _snap, ifno = interfaces[iface]
+                    if caplen < orig:
+                        cut(ifno, caplen)
                     count += 1
                     yield ((hi << 32) | lo) * tick, linktype, buf[body + 20 : body + 20 + caplen]
                 elif btype == 3:  # Simple Packet Block: interface 0, no timestamp
@@ -181,19 +250,23 @@ class CaptureReader:
                         self.problem = f"corrupt packet block after {count} packets"
                         return
                     (origlen,) = struct.unpack_from(endian + "I", buf, body)
-                    linktype, _tick, snap = interfaces[0]
+                    linktype, _tick, snap, ifno = interfaces[0]
                     caplen = min(origlen, end - body - 4, snap or MAX_PACKET)
+                    if caplen < origlen:
+                        cut(ifno, caplen)
                     count += 1
                     yield 0.0, linktype, buf[body + 4 : body + 4 + caplen]
                 elif btype == 2:  # obsolete Packet Block
                     if end - body < 20:
                         self.problem = f"corrupt packet block after {count} packets"
                         return
-                    iface, _drops, hi, lo, caplen, _orig = struct.unpack_from(endian + "HHIIII", buf, body)
+                    iface, _drops, hi, lo, caplen, orig = struct.unpack_from(endian + "HHIIII", buf, body)
                     if iface >= len(interfaces) or body + 20 + caplen > end:
                         self.problem = f"corrupt packet block after {count} packets"
                         return
-                    linktype, tick, _snap = interfaces[iface]
+                    linktype, tick, _snap, ifno = interfaces[iface]
+                    if caplen < orig:
+                        cut(ifno, caplen)
                     count += 1
                     yield ((hi << 32) | lo) * tick, linktype, buf[body + 20 : body + 20 + caplen]
                 elif btype == 1:  # Interface Description Block
@@ -202,10 +275,12 @@ class CaptureReader:
                         return
                     linktype, _res, snap = struct.unpack_from(endian + "HHI", buf, body)
                     tick = _tsresol(buf, body + 8, end, endian)
-                    interfaces.append((linktype, tick, snap))
+                    interfaces.append((linktype, tick, snap, idbs))
+                    idbs += 1
                     self.linktypes.add(linktype)
         finally:
             self.packets = count
+            self.snaplens.update(longest_cut.values())
 
 
 def _tsresol(buf: bytes, pos: int, end: int, endian: str) -> float:

@@ -74,6 +74,8 @@ class TrafficResult:
     linktypes: tuple[int, ...]
     problem: str  # "" when the capture was read to its end
     skipped_linktypes: tuple[int, ...] = ()
+    cut_short: int = 0  # packets the capture kept only in part (snap length)
+    snaplens: tuple[int, ...] = ()  # the snap lengths that cut them
 
 
 class _Tally:
@@ -421,4 +423,6 @@ def match_capture(fh: BinaryIO, indicators: Indicators) -> TrafficResult:
         linktypes=tuple(sorted(reader.linktypes)),
         problem=reader.problem,
         skipped_linktypes=tuple(sorted(matcher.skipped_linktypes)),
+        cut_short=reader.cut_short,
+        snaplens=tuple(sorted(reader.snaplens)),
     )
