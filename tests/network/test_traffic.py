@@ -14,7 +14,6 @@ from captures import (
     PHONE_A,
     PHONE_B,
     T0,
-    client_hello,
     dns_query,
     expected_contacts,
     phone_traffic,

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from techsafe.cli import cli
 from techsafe.scanners.android.commands import COMMANDS, is_allowed, per_package
-from techsafe.simulate.profile import CommandOutput, load_profile, profile_from_androidqf, profile_from_text_dump
+from techsafe.simulate.profile import load_profile, profile_from_androidqf, profile_from_text_dump
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "devices" / "android14-demo"
