@@ -19,8 +19,9 @@ def shared() -> Path:
     return SHARED
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def techsafe_home(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own keys, feeds and ledgers: none touches the real user's."""
     home = tmp_path / "techsafe-home"
     home.mkdir()
     monkeypatch.setenv("TECHSAFE_HOME", str(home))

@@ -112,13 +112,15 @@ def parse_stix2(data: bytes, filename: str) -> ParsedFeed:
         raise FeedError(f"{filename}: not a STIX 2 bundle (type is {str(doc.get('type'))[:40]!r})")
     objects = [o for o in doc["objects"] if isinstance(o, dict) and isinstance(o.get("type"), str)]
 
-    named = {o.get("id"): str(o.get("name") or "").strip() for o in objects if o["type"] in _NAMED_TYPES}
-    named = {k: v for k, v in named.items() if isinstance(k, str) and v}
+    # Ids are used as keys: anything but a string (a list, from a hostile feed) is ignored.
+    named = {o["id"]: str(o.get("name") or "").strip()
+             for o in objects if o["type"] in _NAMED_TYPES and isinstance(o.get("id"), str)}
+    named = {k: v for k, v in named.items() if v}
     family_of: dict[str, str] = {}
     for rel in objects:
         if rel["type"] == "relationship" and rel.get("relationship_type") == "indicates":
             src, dst = rel.get("source_ref"), rel.get("target_ref")
-            if isinstance(src, str) and dst in named:
+            if isinstance(src, str) and isinstance(dst, str) and dst in named:
                 family_of.setdefault(src, named[dst])
     fallback = _fallback_name(objects, named, filename)
 
@@ -135,7 +137,8 @@ def parse_stix2(data: bytes, filename: str) -> ParsedFeed:
         if comparisons is None:
             unsupported += 1
             continue
-        idx = index.entry(family_of.get(ind.get("id"), fallback), CATEGORY)
+        ind_id = ind.get("id")
+        idx = index.entry(family_of.get(ind_id, fallback) if isinstance(ind_id, str) else fallback, CATEGORY)
         for path, value in comparisons:
             target = _PATHS.get(_path_key(path))
             if target is None:

@@ -23,7 +23,7 @@ ARTIFACT = "artifacts/ios/installation_proxy/app_list.plist"
     ],
     ids=["wrong-types", "empty"],
 )
-def test_app_list_without_a_readable_app_is_not_checked(tmp_path, entries):
+def test_app_list_without_a_readable_app_is_not_checked(tmp_path, techsafe_home, entries):
     path = tmp_path / "apps.plist"
     path.write_bytes(plistlib.dumps(entries, fmt=plistlib.FMT_BINARY))
     result = CliRunner().invoke(cli, ["analyze", str(path), "--case", str(tmp_path / "c"), "--json"])
@@ -39,9 +39,27 @@ def test_app_list_without_a_readable_app_is_not_checked(tmp_path, entries):
     assert "Nothing could be checked" in again.stdout and "Nothing risky found" not in again.stdout
 
 
-def test_the_good_app_list_is_still_checked(shared, tmp_path):
+def test_the_good_app_list_is_still_checked(shared, tmp_path, techsafe_home):
     result = CliRunner().invoke(
         cli, ["analyze", str(shared / "captures/ios/isdi/ios_apps.plist"), "--case", str(tmp_path / "c"), "--json"])
     out = json.loads(result.stdout)
     assert out["checked"] == ["ios.apps", "ios.jailbreak"]
     assert out["device"]["apps_total"] == "96"
+
+
+def test_a_malformed_entry_beside_readable_ones_is_said_and_findings_stand(shared, tmp_path, techsafe_home):
+    """An app could hide behind an entry with no readable bundle id: the apps
+    that could be read still give their findings, and the area says what was missed."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["signatures", "import", str(shared / "indicators/echap")]).exit_code == 0
+    entries = [{"CFBundleIdentifier": "com.wheremychildren.ios", "CFBundleName": "Tips"},
+               {"CFBundleIdentifier": 5, "CFBundleName": "Hidden"}, "text"]
+    path = tmp_path / "apps.plist"
+    path.write_bytes(plistlib.dumps(entries, fmt=plistlib.FMT_BINARY))
+    result = runner.invoke(cli, ["analyze", str(path), "--case", str(tmp_path / "c"), "--json"])
+    out = json.loads(result.stdout)
+    assert [(f["kind"], f["subject"]) for f in out["findings"]] == [("ios.app.watchware", "Tips (com.wheremychildren.ios)")]
+    gaps = {n["area"]: (n["reason"], n["artifact"]) for n in out["not_checked"]}
+    partial = "2 entries of the app list could not be read (no readable bundle id, CFBundleIdentifier)"
+    assert gaps["ios.apps"] == gaps["ios.jailbreak"] == (partial, ARTIFACT)
+    assert "ios.apps" not in out["checked"]

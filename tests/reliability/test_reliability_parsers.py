@@ -6,6 +6,7 @@ regression tests for the catastrophic regular expressions found here."""
 from __future__ import annotations
 
 import plistlib
+from pathlib import Path
 import time
 
 import pytest
@@ -154,6 +155,35 @@ def test_sqlite_with_a_corrupt_schema_is_a_parse_error(tmp_path):
         tcc_grants(raw)
     with pytest.raises(ParseError):
         accounts(raw)
+
+
+REGRESSIONS = Path(__file__).parent / "regressions"
+
+
+@pytest.mark.parametrize("path", sorted(REGRESSIONS.iterdir()), ids=lambda p: p.name)
+def test_inputs_that_crashed_the_fuzzer_are_handled(path):
+    """Each file is an input fuzz/run.py found crashing a parser, named
+    TARGET-what.ext: ios.tcc_db, a SQLite file SQLite reports as out of memory
+    (MemoryError escaped); feeds.stix2, an indicator whose id is a list (TypeError)."""
+    target = {t.name: t for t in all_targets()}[path.name.split("-", 1)[0]]
+    with pytest.raises(target.allowed):
+        target.fn(path.read_bytes())
+
+
+def test_stix2_ids_that_are_not_strings_are_ignored():
+    import json
+
+    from techsafe.signatures.stix2 import parse_stix2
+
+    bundle = {"type": "bundle", "objects": [
+        {"type": "malware", "id": ["malware--1"], "name": "Spy"},
+        {"type": "relationship", "relationship_type": "indicates", "source_ref": "indicator--1",
+         "target_ref": ["malware--1"]},
+        {"type": "indicator", "id": ["indicator--1"], "pattern_type": "stix",
+         "pattern": "[domain-name:value = 'spy.example']"},
+    ]}
+    parsed = parse_stix2(json.dumps(bundle).encode(), "odd.stix2")
+    assert parsed.counts["domains"] == 1 and parsed.counts["indicators"] == 1  # the indicator still counts
 
 
 # ---- a malformed section is "not checked", never silence -------------------------------

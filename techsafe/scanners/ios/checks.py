@@ -106,6 +106,7 @@ def apps(ctx: IosContext) -> Iterable[Finding]:
             yield Finding("ios.app.not_app_store", Severity.MEDIUM,
                           f"{app.display} was not installed from the App Store ({how}).", app_subject(app.name, app.bundle_id),
                           (Evidence(artifact, f"SignerIdentity = {app.signer}"),), facts=_app_facts(app))
+    ctx.every_app_read()
 
 
 @check("ios", area="ios.jailbreak", kinds=("ios.jailbreak",))
@@ -131,6 +132,7 @@ def jailbreak(ctx: IosContext) -> Iterable[Finding]:
                               "This iPhone shows signs of a jailbreak: it offers a service only a jailbreak adds.",
                               f"Jailbreak service ({service})", (Evidence(ctx.path(name), f"StartService {service}: Port given"),),
                               facts=(("service", service),))
+    ctx.every_app_read()
 
 
 _PAYLOAD_WORDS = {

@@ -192,6 +192,16 @@ class IosContext:
         return out
 
     # ---- apps -------------------------------------------------------
+    def every_app_read(self) -> None:
+        """Raises Unavailable when entries of the app list could not be read.
+        Checks about apps call it after their findings: those stand, and the
+        area is listed as not checked (an app may hide behind a bad entry)."""
+        self.apps  # noqa: B018 - reading the list counts its unreadable entries
+        if "unreadable_apps" in self._cache:
+            count, artifact = self._cache["unreadable_apps"]
+            raise Unavailable(f"{count} entr{'y' if count == 1 else 'ies'} of the app list could not be read "
+                              "(no readable bundle id, CFBundleIdentifier)", artifact)
+
     @_cached
     def apps(self) -> tuple[list[IosApp], str]:
         """Installed apps and the artifact they came from."""
@@ -200,10 +210,13 @@ class IosContext:
             apps: dict[str, IosApp] = {}
             for n in names:
                 try:
-                    for a in parsers.apps_from_installation_proxy(self.raw(n, "the app list was not read"), n):
-                        apps.setdefault(a.bundle_id, a)
+                    found, unreadable = parsers.read_app_list(self.raw(n, "the app list was not read"), n)
                 except ParseError as exc:
                     raise Unavailable(str(exc), self.path(n)) from None
+                for a in found:
+                    apps.setdefault(a.bundle_id, a)
+                if unreadable:
+                    self._cache.setdefault("unreadable_apps", (unreadable, self.path(n)))
             if not apps:  # an iPhone always has apps: none readable is no list, never "nothing risky"
                 raise Unavailable("the app list has no entry with a readable bundle id (CFBundleIdentifier)",
                                   self.path(names[0]))

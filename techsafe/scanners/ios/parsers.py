@@ -64,8 +64,13 @@ def app_from_info(info: dict[str, Any], source: str) -> IosApp | None:
 
 
 def apps_from_installation_proxy(data: bytes, what: str) -> list[IosApp]:
-    """A Browse response frame ({"CurrentList": [...]}), a Lookup response
-    ({"LookupResult": {...}}) or a saved app list (a plist array, as ISDi keeps)."""
+    return read_app_list(data, what)[0]
+
+
+def read_app_list(data: bytes, what: str) -> tuple[list[IosApp], int]:
+    """(apps, entries that could not be read) of a Browse response frame
+    ({"CurrentList": [...]}), a Lookup response ({"LookupResult": {...}}) or a
+    saved app list (a plist array, as ISDi keeps)."""
     value = load_plist(data, what)
     if isinstance(value, list):
         entries: Iterable[Any] = value
@@ -84,8 +89,14 @@ def apps_from_installation_proxy(data: bytes, what: str) -> list[IosApp]:
         raise ParseError(f"{what} is not an app list")
     if not isinstance(entries, (list, type({}.values()))):
         raise ParseError(f"{what} is not an app list")
-    apps = [a for e in entries if isinstance(e, dict) for a in [app_from_info(e, "installation_proxy")] if a]
-    return apps
+    apps, unreadable = [], 0
+    for entry in entries:
+        app = app_from_info(entry, "installation_proxy") if isinstance(entry, dict) else None
+        if app:
+            apps.append(app)
+        else:
+            unreadable += 1  # an app could hide behind a malformed entry: counted, never silently dropped
+    return apps, unreadable
 
 
 def apps_from_backup(info_plist: dict[str, Any], manifest_plist: dict[str, Any] | None, domains: Iterable[str]) -> list[IosApp]:

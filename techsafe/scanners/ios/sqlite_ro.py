@@ -80,6 +80,8 @@ def query(conn: sqlite3.Connection, sql: str, params: tuple = (), what: str = "d
         raise ParseError(f"{what} could not be read ({type(exc).__name__}: {str(exc)[:80]})") from None
     except UnicodeDecodeError:  # sqlite3 decodes a corrupt schema's error text as UTF-8 and fails
         raise ParseError(f"{what} could not be read (corrupt schema)") from None
+    except MemoryError:  # SQLite reports some corrupt files as out of memory (SQLITE_NOMEM); found by fuzzing
+        raise ParseError(f"{what} could not be read (corrupt database)") from None
 
 
 def tables(conn: sqlite3.Connection, what: str = "database") -> set[str]:
