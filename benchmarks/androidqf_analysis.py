@@ -20,7 +20,7 @@ from pathlib import Path
 
 import peers
 from echap_stix2 import write_echap_stix2
-from measure import Stats, fmt_s, repeat, require_shared, run_process, techsafe_argv
+from measure import Stats, fmt_s, python, repeat, require_shared, run_process, techsafe_argv
 from report import Section, table
 from synthetic_phone import make_phone
 
@@ -49,11 +49,11 @@ def _mvt_alerts(out: Path) -> str:
 def _profile(folder: Path, env: dict[str, str], scratch: Path) -> str:
     """cProfile of one techsafe run: the top functions by cumulative time."""
     import subprocess
-    import sys
 
     prof = scratch / "analyze.prof"
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "techsafe", "analyze", "--case",
-                    str(scratch / "profiled-case"), str(folder)], env=env, capture_output=True, timeout=600)
+    case = Path(tempfile.mkdtemp(dir=scratch)) / "profiled-case"  # one case per input: a case holds one phone
+    subprocess.run([python(), "-m", "cProfile", "-o", str(prof), "-m", "techsafe", "analyze", "--case",
+                    str(case), str(folder)], env=env, capture_output=True, timeout=600)
     return phase_breakdown(prof) + "\n\n" + summarize_profile(prof, 16)
 
 

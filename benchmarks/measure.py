@@ -35,6 +35,27 @@ def prepare_environment() -> None:
     os.environ["PYTHONPYCACHEPREFIX"] = str(REPO / "benchmarks" / ".work" / "pycache")
     sys.dont_write_bytecode = False
     sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"]
+    _techsafe_venv()
+
+
+# techsafe gets its own venv with only its dependencies, as MVT does (peers.py):
+# the host interpreter may carry site hooks (.pth files of other packages, or
+# of the machine) that run at every start, for one tool and not the other.
+TECHSAFE_VENV = REPO / "benchmarks" / ".work" / "techsafe-venv"
+
+
+def _techsafe_venv() -> None:
+    if (TECHSAFE_VENV / "bin" / "techsafe").exists():
+        return
+    import subprocess
+
+    print("[benchmarks] installing techsafe into benchmarks/.work/techsafe-venv (once)", file=sys.stderr, flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(TECHSAFE_VENV)], check=True, capture_output=True, timeout=300)
+        subprocess.run([str(TECHSAFE_VENV / "bin" / "pip"), "install", "-q", "-e", str(REPO)], check=True,
+                       capture_output=True, timeout=1800)
+    except (OSError, subprocess.SubprocessError) as exc:  # measured on the host interpreter instead, and said so
+        print(f"[benchmarks] techsafe venv failed ({type(exc).__name__}); using {sys.executable}", file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -122,15 +143,17 @@ def repeat(fn: Callable[[int], Sample], runs: int, warmup: int = 1) -> Stats:
 
 
 def python() -> str:
-    return sys.executable
+    """The interpreter techsafe is measured with (its venv when it exists)."""
+    exe = TECHSAFE_VENV / "bin" / "python"
+    return str(exe) if exe.exists() else sys.executable
 
 
 def techsafe_argv(*args: str) -> list[str]:
     """The installed `techsafe` console script, as a caseworker runs it."""
     import shutil
 
-    exe = shutil.which("techsafe", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    return [exe, *args] if exe else [sys.executable, "-m", "techsafe", *args]
+    exe = shutil.which("techsafe", path=str(Path(python()).parent) + os.pathsep + os.environ.get("PATH", ""))
+    return [exe, *args] if exe else [python(), "-m", "techsafe", *args]
 
 
 def ratio_text(peer_s: float, ours_s: float) -> str:
