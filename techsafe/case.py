@@ -256,7 +256,7 @@ class Case:
 
         # Remembered outside the case before it is indexed, so a crash in
         # between never makes an indexed artifact look foreign.
-        ledger.record_arrival(self.info, sha256)
+        ledger.record_arrival(self.info, record.to_json())
         # The index line is written only once the bytes are safely on disk.
         _append_line(self.root / "artifacts.jsonl", record.to_json())
         return record
@@ -296,13 +296,19 @@ class Case:
 
     def _records(self) -> list[ArtifactRecord]:
         latest: dict[str, ArtifactRecord] = {}
-        for obj in _read_jsonl(self.root / "artifacts.jsonl", strict=True):
-            try:
-                rec = ArtifactRecord.from_json(obj)
-            except (KeyError, TypeError, ValueError):
-                raise CaseError(f"{self.root / 'artifacts.jsonl'}: an entry is not an artifact record") from None
+        for rec in self.index_lines():
             latest[rec.path] = rec
         return list(latest.values())
+
+    def index_lines(self) -> list[ArtifactRecord]:
+        """Every record of artifacts.jsonl, in order (a later one for the same path wins)."""
+        out = []
+        for obj in _read_jsonl(self.root / "artifacts.jsonl", strict=True):
+            try:
+                out.append(ArtifactRecord.from_json(obj))
+            except (KeyError, TypeError, ValueError):
+                raise CaseError(f"{self.root / 'artifacts.jsonl'}: an entry is not an artifact record") from None
+        return out
 
     @contextlib.contextmanager
     def lock(self) -> Iterator["Case"]:

@@ -5,7 +5,7 @@ whoever deletes the manifest can edit artifacts, fix their hashes in
 artifacts.jsonl and ask for a fresh seal. So techsafe records, in the user's
 data folder (0600, append-only, hashes and case ids only, no personal data):
 
-  arrivals.jsonl  the SHA-256 of every artifact it stored, per case, as it stored it
+  arrivals.jsonl  every artifact index line it wrote (path, SHA-256, meta), per case, as a hash
   seals.jsonl     every manifest it sealed, per case
 
 and refuses to seal an unsealed case holding an artifact it never stored for
@@ -62,21 +62,29 @@ def case_key(info: dict[str, Any]) -> str:
 # ---- artifacts ------------------------------------------------------------------
 
 
-def record_arrival(info: dict[str, Any], sha256: str) -> None:
-    _append(ARRIVALS, [{"case": case_key(info), "sha256": sha256}])
+def record_digest(record: dict[str, Any]) -> str:
+    """SHA-256 of an artifacts.jsonl record (path, file hash, source, meta...):
+    the index line is remembered whole, so no field of it can be changed."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def foreign(info: dict[str, Any], hashes: Iterable[str]) -> set[str]:
-    """The hashes among `hashes` that this laptop never stored as an artifact
-    of this case (another case's file, or one it never saw)."""
-    wanted = set(hashes)
+def record_arrival(info: dict[str, Any], record: dict[str, Any]) -> None:
+    _append(ARRIVALS, [{"case": case_key(info), "record": record_digest(record)}])
+
+
+def foreign(info: dict[str, Any], records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The artifacts.jsonl records this laptop never wrote for this case: an
+    edited line, a file taken from elsewhere, or a case renamed."""
+    pending = {record_digest(r): r for r in records}
     key = case_key(info)
     for entry in _entries(ARRIVALS):
-        if not wanted:
+        if not pending:
             break
         if entry.get("case") == key:
-            wanted.discard(entry.get("sha256"))
-    return wanted
+            pending.pop(entry.get("record"), None)
+    return list(pending.values())
 
 
 # ---- seals ----------------------------------------------------------------------

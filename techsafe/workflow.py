@@ -32,9 +32,10 @@ def ensure_intact(case: "Case", trusted_keys: tuple[str, ...] = ()) -> tuple[Not
     the operator vouches for (`--public-key`, the key printed in the case's
     report): re-sealing replaces the signature, so an unknown signer is never
     silently taken over. An unsealed case (a scan cut short) may hold only
-    artifacts this laptop stored for it (see techsafe/ledger.py). Any case's
-    artifacts must match the SHA-256 each had when stored. A sealed case that
-    only grew by an import cut short (SIGKILL) is finished, not refused.
+    index records this laptop wrote for it (see techsafe/ledger.py). Any
+    case's artifacts must match the SHA-256 each had when stored. A sealed
+    case that changed in any way is refused, even when the change looks like
+    an import killed half-way: that is exactly what a forger would imitate.
     Files written but never indexed are not read, and are said so.
     """
     from techsafe.case import MANIFEST, CaseError
@@ -43,8 +44,6 @@ def ensure_intact(case: "Case", trusted_keys: tuple[str, ...] = ()) -> tuple[Not
     check = verify_case(case.root, trusted_keys)
     unsealed = not (case.root / MANIFEST).exists()
     problems = [p for p in check.problems if not (unsealed and p.kind == "manifest")]
-    if problems and not unsealed and _import_cut_short(case, problems):
-        problems = []
     if [p.kind for p in problems] == ["untrusted"]:
         raise CaseError(
             f"{case.root}: sealed by another laptop's key {fingerprint(check.signer)}, which this laptop does not "
@@ -62,47 +61,6 @@ def ensure_intact(case: "Case", trusted_keys: tuple[str, ...] = ()) -> tuple[Not
         )
     return tuple(NotChecked("case", f"{rel} was written but never recorded (an interrupted scan?); it was not used", rel)
                  for rel in unindexed)
-
-
-def _import_cut_short(case: "Case", problems) -> bool:
-    """True when every difference from the seal is what an import killed
-    half-way leaves: the append-only indexes grew past their sealed content,
-    and the only new files are under artifacts/, each stored by this laptop
-    for this case (indexed or not: an unindexed one is not used)."""
-    from techsafe import ledger
-    from techsafe.case import sha256_file
-    from techsafe.report.sign import manifest_entries
-
-    sealed = manifest_entries(case.root)
-    records = {r.path: r for r in case.artifacts()}
-    added: list[str] = []
-    for p in problems:
-        if p.kind == "changed" and p.path in ("artifacts.jsonl", "log.jsonl"):
-            if not _grew_from(case.root / p.path, sealed.get(p.path, "")):
-                return False
-        elif p.kind == "added" and p.path.startswith("artifacts/"):
-            if p.path in records:
-                added.append(records[p.path].sha256)
-            else:
-                added.append(sha256_file(case.root / p.path))  # stored, killed before it was indexed
-        else:
-            return False
-    return not ledger.foreign(case.info, added)
-
-
-def _grew_from(path, sealed_sha256: str) -> bool:
-    """Whether the file starts with whole lines whose SHA-256 is the sealed one."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    if digest.hexdigest() == sealed_sha256:
-        return True
-    with open(path, "rb") as fh:
-        for line in fh:
-            digest.update(line)
-            if line.endswith(b"\n") and digest.hexdigest() == sealed_sha256:
-                return True
-    return False
 
 
 def analyze_and_seal(case: "Case", indicators: "IndicatorSet", extra_gaps: tuple[NotChecked, ...] = ()) -> Analysis:

@@ -135,21 +135,22 @@ def _record_seal(case: Case, manifest: bytes) -> None:
 
 
 def _foreign_artifacts(root: Path) -> list[Problem]:
-    """In an unsealed case, artifacts this laptop never stored: nothing shows
-    they are what was collected (edited with their hashes in artifacts.jsonl
-    fixed, or brought from another laptop before it was sealed)."""
+    """In an unsealed case, index records this laptop never wrote: nothing
+    shows the files are what was collected (edited with their hashes fixed,
+    a record re-pointed or re-labelled, taken from another case, or brought
+    from another laptop before it was sealed)."""
     from techsafe import ledger
     from techsafe.case import CaseError
 
     try:
         case = Case.open(root)
-        records = case.artifacts()
-        unknown = ledger.foreign(case.info, (r.sha256 for r in records))
+        unknown = ledger.foreign(case.info, (r.to_json() for r in case.index_lines()))
     except (CaseError, OSError, ValueError):
         return []  # an unreadable index is reported by the index check
-    return [Problem("foreign", r.path, f"unknown origin: {r.path} was not stored for this case by techsafe on this "
-                    "laptop and the case has no signed manifest (finish the case on the laptop that collected it)")
-            for r in records if r.sha256 in unknown]
+    return [Problem("foreign", str(r["path"]), f"unknown origin: the record of {r['path']} in artifacts.jsonl was not "
+                    "written for this case by techsafe on this laptop, and the case has no signed manifest (finish the "
+                    "case on the laptop that collected it)")
+            for r in unknown]
 
 
 def _seals(root: Path) -> list[tuple[str, str]]:
