@@ -30,6 +30,26 @@ def cut_short_reason(result: "TrafficResult") -> str:
     )
 
 
+MAX_UNREAD_KINDS = 8  # kinds named in the line; the rest are counted
+
+
+def unread_reason(result: "TrafficResult") -> str:
+    """The not-checked line for packets of a kind the matcher does not read (they may carry IP)."""
+    from techsafe.scanners.network.traffic import unread_kind
+
+    total = sum(n for _kind, n in result.unread)
+    if len(result.unread) == 1:
+        kinds = unread_kind(result.unread[0][0])
+    else:
+        kinds = "; ".join(f"{unread_kind(k)}: {n}" for k, n in result.unread[:MAX_UNREAD_KINDS])
+        more = len(result.unread) - MAX_UNREAD_KINDS
+        if more > 0:
+            kinds += f"; {more} more kind{'s' if more > 1 else ''}"
+    if total == 1:
+        return f"1 packet of a kind techsafe does not read ({kinds}) was not checked"
+    return f"{total} packets of a kind techsafe does not read ({kinds}) were not checked"
+
+
 class NetworkContext:
     def __init__(self, case: "Case", indicators: Any) -> None:
         self.case = case
@@ -59,6 +79,8 @@ class NetworkContext:
                 )
             if result.cut_short:  # host names past the cut are invisible: never an "all clear" for them
                 self.gaps.append(NotChecked("network.traffic", cut_short_reason(result), rec.path))
+            if result.unread:  # they may carry IP: never an "all clear" for them
+                self.gaps.append(NotChecked("network.traffic", unread_reason(result), rec.path))
             if result.packets == 0:  # an empty capture proves nothing: never an "all clear"
                 self.gaps.append(NotChecked("network.traffic", "the capture holds no packets", rec.path))
             if result.skipped_linktypes:

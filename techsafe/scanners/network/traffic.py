@@ -45,6 +45,47 @@ MAX_NAMES = 8
 
 _MISS = object()
 
+# Link-layer wrappers read through to the IP inside (Ethernet and Linux cooked captures).
+VLAN_TAGS = (0x8100, 0x88A8, 0x9100)  # 802.1Q, 802.1ad, pre-standard Q-in-Q; may be stacked
+ETHERTYPE_PPPOE = 0x8864  # PPPoE session (RFC 2516); discovery 0x8863 carries no IP
+PPP_IPV4 = 0x0021
+PPP_IPV6 = 0x0057
+MAX_LAYERS = 8  # tags and tunnels read through per frame, bounded
+# Ethertypes that are link control only and never carry IP: not counted as unread.
+NOT_IP = frozenset(
+    {
+        0x0001,  # Linux cooked: raw 802.3 (Novell IPX)
+        0x000C,  # Linux cooked: CAN
+        0x000D,  # Linux cooked: CAN FD
+        0x0806,  # ARP
+        0x0842,  # Wake-on-LAN
+        0x8035,  # RARP
+        0x8808,  # Ethernet flow control (PAUSE)
+        0x8809,  # slow protocols (LACP, 802.3ah OAM)
+        0x8863,  # PPPoE discovery (PADI/PADO/PADR/PADS/PADT)
+        0x888E,  # EAPOL (802.1X, WPA handshakes)
+        0x88C7,  # 802.11i pre-authentication (EAPOL)
+        0x88CC,  # LLDP
+        0x88D9,  # LLTD (Windows network map)
+        0x88E1,  # HomePlug AV (powerline adapter management)
+        0x88F5,  # MVRP
+        0x88F6,  # MMRP
+        0x88F7,  # PTP (precision time)
+        0x8902,  # 802.1ag CFM (connectivity fault management)
+        0x8912,  # HomePlug / Mediaxtream management
+        0x893A,  # IEEE 1905.1 (Wi-Fi mesh control)
+        0x9000,  # Ethernet configuration testing (loopback)
+    }
+)
+UNREAD_PPP = 0x10000  # key in TrafficMatcher.unread: UNREAD_PPP | PPP protocol (inside PPPoE)
+
+
+def unread_kind(key: int) -> str:
+    """How a key of TrafficResult.unread reads in a report."""
+    if key & UNREAD_PPP:
+        return f"PPP protocol 0x{key & 0xFFFF:04x} in PPPoE"
+    return f"ethertype 0x{key:04x}"
+
 
 class Indicators(Protocol):
     def match_domain(self, name: str) -> Any: ...
@@ -76,6 +117,9 @@ class TrafficResult:
     skipped_linktypes: tuple[int, ...] = ()
     cut_short: int = 0  # packets the capture kept only in part (snap length)
     snaplens: tuple[int, ...] = ()  # the snap lengths that cut them
+    # Frames that could carry IP but are of a kind the matcher does not read:
+    # (kind, packets), most packets first; the kind reads with unread_kind().
+    unread: tuple[tuple[int, int], ...] = ()
 
 
 class _Tally:
@@ -112,6 +156,7 @@ class TrafficMatcher:
         self._lookups: dict[tuple, frozenset] = {}
         self.packets = 0
         self.skipped_linktypes: set[int] = set()
+        self.unread: dict[int, int] = {}  # kind (see unread_kind) -> packets not read
 
     # ---- lookups -----------------------------------------------------------
     def _ip_hit(self, raw: bytes) -> Any:
@@ -170,16 +215,18 @@ class TrafficMatcher:
                 return
             etype = (frame[12] << 8) | frame[13]
             off = 14
-            while etype in (0x8100, 0x88A8) and len(frame) >= off + 4:  # VLAN tags
-                etype = (frame[off + 2] << 8) | frame[off + 3]
-                off += 4
             dmac = frame[0:6]
             smac = frame[6:12]
         elif linktype in (LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6):
             if not frame:
                 return
             version = frame[0] >> 4
-            etype = 0x0800 if version == 4 else 0x86DD if version == 6 else 0
+            if version == 4:
+                etype = 0x0800
+            elif version == 6:
+                etype = 0x86DD
+            else:
+                return  # not an IP header: malformed, like a short one
             off = 0
         elif linktype == LINKTYPE_LINUX_SLL:
             if len(frame) < 16:
@@ -200,6 +247,12 @@ class TrafficMatcher:
             self.skipped_linktypes.add(linktype)
             return
 
+        if etype != 0x0800 and etype != 0x86DD:
+            # VLAN tags, PPPoE, LLC/SNAP: read through to the IP inside. Frames of
+            # any other kind that could carry IP are counted, never dropped unseen.
+            etype, off = self._unwrap(linktype, etype, frame, off)
+            if not etype:
+                return
         if etype == 0x0800:
             if len(frame) < off + 20:
                 return
@@ -211,7 +264,7 @@ class TrafficMatcher:
             fragment = ((frame[off + 6] & 0x1F) << 8) | frame[off + 7]
             l4 = off + ihl
             stop = min(len(frame), off + total) if total >= ihl else len(frame)
-        elif etype == 0x86DD:
+        else:  # 0x86DD
             if len(frame) < off + 40:
                 return
             proto = frame[off + 6]
@@ -231,8 +284,6 @@ class TrafficMatcher:
                     l4 += 8
                 else:
                     break
-        else:
-            return
 
         # Destination address: the device contacting a C2 server.
         hit = self._ip_cache.get(dst, _MISS)
@@ -279,6 +330,70 @@ class TrafficMatcher:
                     self._host(ts, "http-host", host, smac, src)
             elif (sport == 53 or dport == 53) and len(payload) > 2:
                 self._dns(ts, payload[2:], smac, src, sport, dmac, dst, dport)
+
+    def _unwrap(self, linktype: int, etype: int, frame: bytes, off: int) -> tuple[int, int]:
+        """(0x0800 or 0x86DD, offset of the IP header) inside VLAN tags, PPPoE
+        sessions and LLC/SNAP headers, or (0, 0) when the frame holds no IP that
+        can be read: link control (NOT_IP, PPP control protocols, non-SNAP LLC such
+        as STP) passes silently, anything else is counted in `unread`. Frames too
+        short for their own headers are malformed and pass like malformed IP."""
+        n = len(frame)
+        for _ in range(MAX_LAYERS):
+            if etype == 0x0800 or etype == 0x86DD:
+                return etype, off
+            if etype in VLAN_TAGS:
+                if n < off + 4:
+                    return 0, 0
+                etype = (frame[off + 2] << 8) | frame[off + 3]
+                off += 4
+            elif etype == ETHERTYPE_PPPOE:
+                # 6-byte PPPoE header, then the PPP protocol: 2 bytes, or 1 when
+                # compressed (RFC 1661 PFC: an odd first byte).
+                if n < off + 8:
+                    return 0, 0
+                proto = frame[off + 6]
+                if proto & 1:
+                    off += 7
+                else:
+                    proto = (proto << 8) | frame[off + 7]
+                    off += 8
+                if proto == PPP_IPV4:
+                    etype = 0x0800
+                elif proto == PPP_IPV6:
+                    etype = 0x86DD
+                else:
+                    if proto < 0x8000:  # 0x8000 and up: LCP, IPCP, PAP, CHAP, ... (no IP)
+                        self._count_unread(UNREAD_PPP | proto)
+                    return 0, 0
+            elif etype < 0x0600 and (linktype == LINKTYPE_ETHERNET or etype == 0x0004):
+                # An 802.3 length field (or Linux cooked ETH_P_802_2): an LLC header.
+                # SNAP with OUI 00-00-00 or 00-00-f8 carries an ethertype (RFC 1042);
+                # other LLC frames (STP, Cisco CDP/VTP/PVST+, NetBIOS, IPX) are not IP.
+                if (
+                    n >= off + 8
+                    and frame[off] == 0xAA
+                    and frame[off + 1] == 0xAA
+                    and frame[off + 2] == 0x03
+                    and frame[off + 3] == 0
+                    and frame[off + 4] == 0
+                    and frame[off + 5] in (0x00, 0xF8)
+                ):
+                    etype = (frame[off + 6] << 8) | frame[off + 7]
+                    off += 8
+                else:
+                    return 0, 0
+            else:
+                if etype not in NOT_IP:
+                    self._count_unread(etype)
+                return 0, 0
+        if etype == 0x0800 or etype == 0x86DD:
+            return etype, off
+        self._count_unread(etype)  # more layers than are read through
+        return 0, 0
+
+    def _count_unread(self, kind: int) -> None:
+        unread = self.unread
+        unread[kind] = unread.get(kind, 0) + 1
 
     def _dns(self, ts: float, msg: bytes, smac: bytes, src: bytes, sport: int, dmac: bytes, dst: bytes,
              dport: int) -> None:
@@ -425,4 +540,5 @@ def match_capture(fh: BinaryIO, indicators: Indicators) -> TrafficResult:
         skipped_linktypes=tuple(sorted(matcher.skipped_linktypes)),
         cut_short=reader.cut_short,
         snaplens=tuple(sorted(reader.snaplens)),
+        unread=tuple(sorted(matcher.unread.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
